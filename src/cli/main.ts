@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * @module cli/main
+ * The `tcpscope` command. A thin layer: each subcommand lives in its own file and registers
+ * itself here; commands parse arguments, call the library and pick a reporter.
+ */
+import { Command, CommanderError } from 'commander';
+import { TcpscopeError } from '../util/errors.js';
+import { VERSION } from '../version.js';
+// Subcommands register themselves below (one import and one call each).
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('tcpscope')
+    .description(
+      'See what TCP connections on this Linux machine are doing, and why: packets, kernel state ' +
+        'transitions, processes and the socket table on one clock.',
+    )
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)');
+  // register subcommands here
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with exit code 0.
+      return err.exitCode;
+    }
+    if (err instanceof TcpscopeError) {
+      process.stderr.write(`tcpscope: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `tcpscope: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,6 @@
+/**
+ * @module tcpscope
+ * Public library API. This file only re-exports.
+ */
+export * from './events.js';
+export * from './util/errors.js';
