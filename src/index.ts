@@ -4,3 +4,4 @@
  */
 export * from './events.js';
 export * from './util/errors.js';
+export * from './report/explain/index.js';
