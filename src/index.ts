@@ -5,3 +5,4 @@
 export * from './events.js';
 export * from './util/errors.js';
 export * from './report/explain/index.js';
+export * from './sockets/index.js';

@@ -1,0 +1,11 @@
+/**
+ * @module sockets
+ * The socket-table lens. This file only re-exports.
+ */
+export * from './types.js';
+export * from './addr.js';
+export * from './proc-net-tcp.js';
+export * from './passwd.js';
+export * from './owners.js';
+export * from './read.js';
+export * from './snapshot.js';
