@@ -9,3 +9,7 @@ export * from './passwd.js';
 export * from './owners.js';
 export * from './read.js';
 export * from './snapshot.js';
+export * from './netstat-format.js';
+export * from './filter.js';
+export * from './explain.js';
+export * from './diff.js';
