@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { TcpscopeError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 // Subcommands register themselves below (one import and one call each).
+import { registerSockets } from './sockets.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)');
   // register subcommands here
+  registerSockets(program);
   return program;
 }
 
