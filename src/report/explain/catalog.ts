@@ -87,12 +87,16 @@ export const CATALOG = {
     zh: '用 RST 回应 SYN：端口 {port} 上没有监听者，连接被拒绝（ECONNREFUSED）',
   },
   'rst-unread-data': {
-    en: 'RST instead of FIN: {sender} closed the socket with unread data in its receive queue, so Linux aborts (RFC 2525)',
-    zh: '用 RST 代替 FIN：{sender} 关闭套接字时接收队列里还有未读数据，所以 Linux 直接中止连接（RFC 2525）',
+    en: 'RST instead of FIN: {sender} received data it never answered and reset; most likely close() with unread data, which Linux turns into an abort (RFC 2525)',
+    zh: '用 RST 代替 FIN：{sender} 收到数据后没有回应就复位了；最可能是接收队列里有未读数据时调用了 close()，Linux 会把它变成中止（RFC 2525）',
   },
   'rst-abort': {
-    en: '{sender} aborts the connection with a RST (e.g. SO_LINGER 0, socket.resetAndDestroy())',
-    zh: '{sender} 用 RST 中止连接（例如 SO_LINGER 0、socket.resetAndDestroy()）',
+    en: '{sender} aborts the connection with a RST (SO_LINGER 0 / socket.resetAndDestroy(), or close() with unread data)',
+    zh: '{sender} 用 RST 中止连接（SO_LINGER 0 / socket.resetAndDestroy()，或接收队列有未读数据时 close()）',
+  },
+  'orphan-time-wait': {
+    en: '{endpoint} was already a time-wait mini-socket since packet {packet}: its application had closed it, so it answers data with a reset',
+    zh: '{endpoint} 从第 {packet} 个包起已是 time-wait 迷你套接字：应用早已关闭它，所以它用复位回应数据',
   },
   'rst-received': {
     en: '{receiver} accepts the RST: {receiver} {from} -> CLOSE; its next send/recv fails (EPIPE / ECONNRESET)',

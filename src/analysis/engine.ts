@@ -1,0 +1,234 @@
+/**
+ * @module analysis/engine
+ * The streaming TCP analysis engine: a bounded flow table of `Connection`s keyed by the
+ * direction-free 4-tuple, split on port reuse (a new SYN with a new ISN), fed one
+ * `DecodedPacket` at a time. Pure: no I/O, no clocks.
+ *
+ * Memory is bounded by `maxConnections` (default 65 536), not by the input's size: when the
+ * table is full, closed connections are evicted first (oldest first), then the oldest open one;
+ * `stats.evictedClosed` / `stats.evictedOpen` count them, and each evicted connection's summary
+ * is handed to `onConnection` at once. Per-packet results are only built when `perPacket`.
+ */
+import { flowKey, type Endpoint, type StateEvent } from '../events.js';
+import { TCP_FLAG, type DecodedPacket } from '../wire/packet.js';
+import { Connection } from './connection.js';
+import type { Transition } from './linux-state.js';
+import { buildNotes, classifyVerdicts, type Before } from './notes.js';
+import { summarizeConnection } from './summary.js';
+import type {
+  AnalyzerStats,
+  ConnectionSummary,
+  InferredTransition,
+  PacketAnalysis,
+  VerdictFlag,
+} from './types.js';
+import { flagNames, WS, type WsResult } from './wireshark-flags.js';
+
+export interface AnalyzerOptions {
+  /** Flow-table bound (default 65 536). */
+  readonly maxConnections?: number;
+  /** Build a `PacketAnalysis` (flags, transitions, notes) for each packet (default true). */
+  readonly perPacket?: boolean;
+  /** Called with each connection's summary when it leaves the table (eviction or finish). */
+  readonly onConnection?: (summary: ConnectionSummary) => void;
+  /** Keep summaries for `finish()` (default true; turn off when `onConnection` streams them). */
+  readonly retainSummaries?: boolean;
+}
+
+const NO_TRANSITIONS: Transition[] = [];
+
+/**
+ * Feed packets in capture order with `add`, then call `finish`.
+ * @example
+ * const analyzer = new TcpAnalyzer();
+ * for (const [i, p] of packets.entries()) analyzer.add(p, i);
+ * const { connections } = analyzer.finish();
+ */
+export class TcpAnalyzer {
+  readonly stats: AnalyzerStats = {
+    packets: 0,
+    tcpPackets: 0,
+    skippedPackets: 0,
+    connections: 0,
+    evictedClosed: 0,
+    evictedOpen: 0,
+    maxTableSize: 0,
+  };
+  private readonly table = new Map<string, Connection>();
+  private readonly closedQueue: Connection[] = [];
+  private closedHead = 0;
+  private readonly done: ConnectionSummary[] = [];
+  private readonly maxConnections: number;
+  private readonly perPacket: boolean;
+  private readonly ws: WsResult = { mask: 0, dupAckNum: 0, dupAckFrame: 0 };
+  private nextIndex = 0;
+
+  constructor(private readonly options: AnalyzerOptions = {}) {
+    this.maxConnections = Math.max(1, options.maxConnections ?? 65_536);
+    this.perPacket = options.perPacket ?? true;
+  }
+
+  /** Analyse one packet. `index` defaults to the count of packets added so far. */
+  add(pkt: DecodedPacket, index: number = this.nextIndex): PacketAnalysis | undefined {
+    this.nextIndex = index + 1;
+    this.stats.packets++;
+    const tcp = pkt.tcp;
+    const ip = pkt.ip;
+    if (!tcp || !ip || ip.fragmentOffset !== 0) {
+      this.stats.skippedPackets++;
+      return undefined;
+    }
+    this.stats.tcpPackets++;
+    const src: Endpoint = { addr: ip.src, port: tcp.srcPort };
+    const dst: Endpoint = { addr: ip.dst, port: tcp.dstPort };
+    const key = flowKey(src, dst);
+    const pureSyn = (tcp.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === TCP_FLAG.SYN;
+    let conn = this.table.get(key);
+    let reused = false;
+    if (conn && pureSyn) {
+      const d = conn.orig.port === src.port && conn.orig.addr === src.addr ? 0 : 1;
+      if (conn.baseSet[d] && conn.base[d] !== tcp.seq) {
+        this.retire(conn, false);
+        conn = undefined;
+        reused = true;
+      }
+    }
+    if (!conn) {
+      const flipped = (tcp.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === (TCP_FLAG.SYN | TCP_FLAG.ACK);
+      conn = flipped
+        ? new Connection(++this.stats.connections, key, dst, src, pkt.tsNs, index, true)
+        : new Connection(++this.stats.connections, key, src, dst, pkt.tsNs, index, false);
+      this.makeRoom();
+      this.table.set(key, conn);
+      if (this.table.size > this.stats.maxTableSize) this.stats.maxTableSize = this.table.size;
+    }
+    const dir: 0 | 1 = conn.orig.port === src.port && conn.orig.addr === src.addr ? 0 : 1;
+    const before: Before | undefined = this.captureBefore(conn, dir);
+    const wasClosed = conn.closed;
+    const transitions: Transition[] = this.perPacket ? [] : NO_TRANSITIONS;
+    if (!this.perPacket) NO_TRANSITIONS.length = 0;
+    conn.processSegment(pkt, tcp, dir, index, this.ws, transitions);
+    if (reused) this.ws.mask |= WS.REUSED_PORTS;
+    const mask = this.ws.mask;
+    if (mask !== 0) for (const name of flagNames(mask)) conn.count(name);
+    const verdicts: VerdictFlag[] = classifyVerdicts(conn, dir, tcp.flags, pkt.payloadLength, before);
+    for (const v of verdicts) conn.count(v);
+    if (conn.closed && !wasClosed) this.closedQueue.push(conn);
+    if (!this.perPacket) return undefined;
+    const other = (1 - dir) as 0 | 1;
+    const relSeq = (tcp.seq - conn.base[dir]) >>> 0;
+    const relAck = (tcp.flags & TCP_FLAG.ACK) !== 0 ? (tcp.ack - conn.base[other]) >>> 0 : 0;
+    const inferred = transitions.map((t) => this.toInferred(conn, dir, t, index, pkt.tsNs));
+    const result: PacketAnalysis = {
+      index,
+      connId: conn.id,
+      fromOrig: dir === 0,
+      relSeq,
+      relAck,
+      flags: flagNames(mask),
+      verdicts,
+      ...(mask & WS.DUPLICATE_ACK
+        ? { dupAckNum: this.ws.dupAckNum, dupAckOfIndex: this.ws.dupAckFrame - 1 }
+        : {}),
+      transitions: inferred,
+      notes: buildNotes(conn, dir, pkt, tcp, this.ws, verdicts, transitions, before, relSeq, relAck),
+    };
+    return result;
+  }
+
+  /** Summaries of every connection (evicted ones included), ordered by id, and the stats. */
+  finish(): { connections: ConnectionSummary[]; stats: AnalyzerStats } {
+    for (const conn of [...this.table.values()]) this.retire(conn, false);
+    const connections = this.done.sort((a, b) => a.id - b.id);
+    return { connections, stats: this.stats };
+  }
+
+  private captureBefore(conn: Connection, dir: 0 | 1): Before {
+    const s = conn.linux[dir];
+    const r = conn.linux[1 - dir]!;
+    return {
+      senderState: s.state,
+      receiverState: r.state,
+      receiverLastSentData: r.lastSentHadData,
+      senderBytesReceived: s.bytesReceived,
+      senderSentAfterReceive: s.bytesSentAfterLastReceive,
+      resetSeen: s.resetSeen || r.resetSeen,
+      synAckSeen: conn.synAckNs >= 0n,
+      senderNextSeq: conn.ws[dir].nextseq,
+    };
+  }
+
+  private toInferred(
+    conn: Connection,
+    dir: 0 | 1,
+    t: Transition,
+    index: number,
+    tsNs: bigint,
+  ): InferredTransition {
+    const side = t.who === 'sender' ? dir : 1 - dir;
+    const local = side === 0 ? conn.orig : conn.resp;
+    const remote = side === 0 ? conn.resp : conn.orig;
+    const atNs = t.atNs ?? tsNs;
+    const event: StateEvent = {
+      kind: 'state',
+      tsNs: atNs,
+      lens: 'wire',
+      flow: conn.key,
+      local,
+      remote,
+      oldState: t.from,
+      newState: t.to,
+      source: 'inferred',
+      ...(t.note ? { note: t.note } : {}),
+    };
+    return { packetIndex: t.atIndex ?? index, event };
+  }
+
+  private makeRoom(): void {
+    if (this.table.size < this.maxConnections) return;
+    while (this.closedHead < this.closedQueue.length) {
+      const c = this.closedQueue[this.closedHead++]!;
+      if (this.table.get(c.key) === c) {
+        this.stats.evictedClosed++;
+        this.retire(c, true);
+        this.compactQueue();
+        return;
+      }
+    }
+    const oldest = this.table.values().next().value;
+    if (oldest) {
+      this.stats.evictedOpen++;
+      this.retire(oldest, true);
+    }
+  }
+
+  private compactQueue(): void {
+    if (this.closedHead > 4096 && this.closedHead * 2 > this.closedQueue.length) {
+      this.closedQueue.splice(0, this.closedHead);
+      this.closedHead = 0;
+    }
+  }
+
+  private retire(conn: Connection, evicted: boolean): void {
+    if (this.table.get(conn.key) === conn) this.table.delete(conn.key);
+    conn.evicted = evicted;
+    const summary = summarizeConnection(conn);
+    if (this.options.retainSummaries ?? true) this.done.push(summary);
+    this.options.onConnection?.(summary);
+  }
+}
+
+/**
+ * Analyse a whole array or iterable of packets (convenience over `TcpAnalyzer`).
+ * @example const { packets, connections } = analyzePackets(decoded);
+ */
+export function analyzePackets(
+  input: Iterable<DecodedPacket>,
+  options: AnalyzerOptions = {},
+): { packets: (PacketAnalysis | undefined)[]; connections: ConnectionSummary[]; stats: AnalyzerStats } {
+  const analyzer = new TcpAnalyzer(options);
+  const packets: (PacketAnalysis | undefined)[] = [];
+  let i = 0;
+  for (const p of input) packets.push(analyzer.add(p, i++));
+  return { packets, ...analyzer.finish() };
+}

@@ -1,0 +1,270 @@
+/**
+ * @module analysis/zeek
+ * Zeek-compatible `history` and `conn_state` (conn.log), re-implemented from Zeek's documented
+ * semantics (base/protocols/conn/main.zeek) and its TCP session adapter's endpoint state
+ * machine (INACTIVE, SYN_SENT, SYN_ACK_SENT, PARTIAL, ESTABLISHED, CLOSED, RESET).
+ *
+ * History letters: upper case from the originator, lower case from the responder.
+ * - `a`, `d`, `i`, `q` at most once per direction.
+ * - `s`, `h`, `f`, `r` again only when the sequence number differs from the last one of that
+ *   kind (a SYN retransmission with the same ISN adds nothing).
+ * - `t`, `w`, `g` logarithmically: 1st, 10th, 100th, ... occurrence.
+ * - `^` when the roles were flipped (first packet seen was a SYN-ACK).
+ * Not produced: `c` (bad checksum: the analysis does not see payload bytes; Linux loopback
+ * captures carry offloaded checksums anyway) and `x`. `g` (content gap) is approximated by
+ * Wireshark's "ACKed unseen segment" condition, since there is no reassembler here.
+ */
+import { TCP_FLAG } from '../wire/packet.js';
+import { seqDiff } from './seq.js';
+import type { ZeekConnState } from './types.js';
+
+export type ZeekEndpointState =
+  'INACTIVE' | 'SYN_SENT' | 'SYN_ACK_SENT' | 'PARTIAL' | 'ESTABLISHED' | 'CLOSED' | 'RESET';
+
+export interface ZeekEndpoint {
+  state: ZeekEndpointState;
+  prevState: ZeekEndpointState;
+  /** Relative-sequence bookkeeping: start (ISN, or seq-1 for partial), highest end seen. */
+  startSeq: number;
+  lastSeq: number;
+  ackSeq: number;
+  seqInit: boolean;
+  finCount: number;
+  lastSyn: number;
+  lastFin: number;
+  lastRst: number;
+  rxmit: [count: number, threshold: number];
+  zeroWin: [count: number, threshold: number];
+  gap: [count: number, threshold: number];
+}
+
+export function newZeekEndpoint(): ZeekEndpoint {
+  return {
+    state: 'INACTIVE',
+    prevState: 'INACTIVE',
+    startSeq: 0,
+    lastSeq: 0,
+    ackSeq: 0,
+    seqInit: false,
+    finCount: 0,
+    lastSyn: 0,
+    lastFin: 0,
+    lastRst: 0,
+    rxmit: [0, 1],
+    zeroWin: [0, 1],
+    gap: [0, 1],
+  };
+}
+
+/** Connection-level history: the letters and which once-only letters were seen. */
+export interface ZeekHistory {
+  text: string;
+  seen: number;
+}
+
+const HIST: Record<string, number> = { S: 1, F: 2, R: 4, A: 8, D: 16, I: 32, Q: 64 };
+
+function setState(ep: ZeekEndpoint, s: ZeekEndpointState): void {
+  if (ep.state !== s) {
+    ep.prevState = ep.state;
+    ep.state = s;
+  }
+}
+
+/** First time for this letter in this direction: add it and return false; else true. */
+function check(h: ZeekHistory, isOrig: boolean, letter: string): boolean {
+  const bit = (HIST[letter.toUpperCase() === 'H' ? 'S' : letter.toUpperCase()] ?? 0) << (isOrig ? 0 : 8);
+  if ((h.seen & bit) === 0) {
+    h.seen |= bit;
+    h.text += isOrig ? letter.toUpperCase() : letter.toLowerCase();
+    return false;
+  }
+  return true;
+}
+
+function add(h: ZeekHistory, isOrig: boolean, letter: string): void {
+  h.text += isOrig ? letter.toUpperCase() : letter.toLowerCase();
+}
+
+/** Zeek's ScaledHistoryEntry: record on the 1st, 10th, 100th, ... event. */
+function scaled(h: ZeekHistory, isOrig: boolean, letter: string, counter: [number, number]): void {
+  counter[0]++;
+  if (counter[0] === counter[1]) {
+    add(h, isOrig, letter);
+    counter[1] *= 10;
+  }
+}
+
+export interface ZeekSegment {
+  readonly isOrig: boolean;
+  readonly seq: number;
+  readonly ack: number;
+  readonly len: number;
+  readonly flags: number;
+  readonly window: number;
+  /** The ack covers sequence space of the peer never seen (content gap). */
+  readonly ackedUnseen: boolean;
+}
+
+/** Process one segment (Zeek's TCPSessionAdapter::Process, the parts that feed conn.log). */
+export function updateZeek(h: ZeekHistory, ep: ZeekEndpoint, peer: ZeekEndpoint, s: ZeekSegment): void {
+  const syn = (s.flags & TCP_FLAG.SYN) !== 0;
+  const fin = (s.flags & TCP_FLAG.FIN) !== 0;
+  const rst = (s.flags & TCP_FLAG.RST) !== 0;
+  const ackf = (s.flags & TCP_FLAG.ACK) !== 0;
+  let segLen = s.len + (syn ? 1 : 0) + (fin ? 1 : 0);
+  if (rst) segLen -= s.len;
+  const end = (s.seq + segLen) >>> 0;
+  // init_endpoint
+  if (ep.state === 'INACTIVE') {
+    ep.startSeq = syn ? s.seq : (s.seq - 1) >>> 0;
+    ep.ackSeq = ep.startSeq;
+    ep.lastSeq = syn ? end : s.seq;
+    ep.seqInit = true;
+  } else if (syn && (ep.state === 'SYN_SENT' || ep.state === 'SYN_ACK_SENT') && s.seq !== ep.startSeq) {
+    ep.startSeq = s.seq;
+    ep.ackSeq = s.seq;
+    ep.lastSeq = end;
+  }
+  const relSeq = seqDiff(s.seq, ep.startSeq);
+  // update_history
+  const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+  if (bits > 1) {
+    check(h, s.isOrig, fin && rst ? 'I' : 'Q');
+  } else if (bits === 1) {
+    if (syn) {
+      const code = ackf ? 'H' : 'S';
+      if (check(h, s.isOrig, code) && relSeq !== ep.lastSyn) add(h, s.isOrig, code);
+      ep.lastSyn = relSeq;
+    }
+    if (fin) {
+      if (check(h, s.isOrig, 'F') && relSeq + s.len !== ep.lastFin) add(h, s.isOrig, 'F');
+      ep.lastFin = relSeq + s.len;
+    }
+    if (rst) {
+      if (check(h, s.isOrig, 'R') && relSeq !== ep.lastRst) add(h, s.isOrig, 'R');
+      ep.lastRst = relSeq;
+    }
+  } else if (s.len > 0) {
+    check(h, s.isOrig, 'D');
+  } else if (ackf) {
+    check(h, s.isOrig, 'A');
+  }
+  // update_window: zero windows count unless with/after a RST or after the peer's FIN.
+  if (s.window === 0 && !rst && peer.state !== 'CLOSED' && ep.state !== 'RESET') {
+    scaled(h, s.isOrig, 'W', ep.zeroWin);
+  }
+  if (fin) ep.finCount++;
+  if (ackf) {
+    if (peer.state === 'INACTIVE') {
+      peer.startSeq = (s.ack - 1) >>> 0;
+      peer.ackSeq = peer.startSeq;
+      peer.lastSeq = peer.startSeq;
+      peer.seqInit = true;
+    } else if (!rst && seqDiff(s.ack, peer.ackSeq) > 0) {
+      peer.ackSeq = s.ack;
+    }
+  }
+  // update_last_seq: data that does not advance the highest sequence seen is a retransmission.
+  const deltaLast = seqDiff(end, ep.lastSeq);
+  if ((syn || rst) && Math.abs(deltaLast) > 1048576) {
+    // untrusted jump
+  } else if (fin && ep.lastSeq === (ep.startSeq + 1) >>> 0) {
+    ep.lastSeq = end;
+  } else if (ep.state === 'RESET') {
+    // nothing after a reset is trusted
+  } else if (deltaLast > 0) {
+    ep.lastSeq = end;
+  } else if (s.len > 0) {
+    scaled(h, s.isOrig, 'T', ep.rxmit);
+  }
+  updateStateMachine(ep, peer, s, syn, fin, rst, ackf);
+  if (ackf && s.ackedUnseen && !rst) scaled(h, !s.isOrig, 'G', peer.gap);
+}
+
+function updateStateMachine(
+  ep: ZeekEndpoint,
+  peer: ZeekEndpoint,
+  s: ZeekSegment,
+  syn: boolean,
+  fin: boolean,
+  rst: boolean,
+  ackf: boolean,
+): void {
+  switch (ep.state) {
+    case 'INACTIVE':
+      if (syn) {
+        if (s.isOrig) setState(ep, ackf ? 'SYN_ACK_SENT' : 'SYN_SENT');
+        else {
+          if (peer.state === 'SYN_SENT') setState(peer, 'ESTABLISHED');
+          setState(ep, 'ESTABLISHED');
+        }
+      }
+      if (fin) setState(ep, 'CLOSED');
+      if (rst) setState(ep, 'RESET');
+      if (ep.state === 'INACTIVE') {
+        if (!s.isOrig && s.len === 0 && peer.state === 'SYN_SENT') {
+          // an ACK of the SYN before the SYN-ACK: not a partial connection
+        } else if (ackf && peer.state === 'ESTABLISHED') setState(ep, 'ESTABLISHED');
+        else setState(ep, 'PARTIAL');
+      }
+      break;
+    case 'SYN_SENT':
+    case 'SYN_ACK_SENT':
+      if (fin) setState(ep, 'CLOSED');
+      if (rst) setState(ep, 'RESET');
+      break;
+    case 'ESTABLISHED':
+    case 'PARTIAL':
+      if (syn && ep.state === 'PARTIAL' && peer.state === 'INACTIVE' && !ackf) setState(ep, 'SYN_SENT');
+      if (fin && !rst) {
+        setState(ep, 'CLOSED');
+        if (peer.state === 'RESET' && peer.prevState === 'CLOSED') setState(peer, 'CLOSED');
+      }
+      if (rst) setState(ep, 'RESET');
+      break;
+    case 'CLOSED':
+      if (rst && peer.state !== 'CLOSED') setState(ep, 'RESET');
+      break;
+    case 'RESET':
+      break;
+  }
+}
+
+/** Zeek's Size(): sequence space used, minus SYN and FIN octets. */
+function size(ep: ZeekEndpoint): number {
+  if (!ep.seqInit) return 0;
+  const top = seqDiff(ep.lastSeq, ep.ackSeq) > 0 ? ep.lastSeq : ep.ackSeq;
+  let n = seqDiff(top, ep.startSeq);
+  if (n > 0) n--;
+  if (ep.finCount > 0 && n > 0) n--;
+  return Math.max(n, 0);
+}
+
+/** Zeek's conn_state() for TCP. */
+export function zeekConnState(orig: ZeekEndpoint, resp: ZeekEndpoint, history: string): ZeekConnState {
+  const os = orig.state;
+  const rs = resp.state;
+  const oInactive = os === 'INACTIVE' || os === 'PARTIAL';
+  const rInactive = rs === 'INACTIVE' || rs === 'PARTIAL';
+  if (rs === 'RESET') {
+    if (
+      os === 'SYN_SENT' ||
+      os === 'SYN_ACK_SENT' ||
+      (os === 'RESET' && size(orig) === 0 && size(resp) === 0)
+    ) {
+      return 'REJ';
+    }
+    return oInactive ? 'RSTRH' : 'RSTR';
+  }
+  if (os === 'RESET') {
+    if (rInactive) return /^\^?S[^HAFGIQ]*R/.test(history) ? 'RSTOS0' : 'OTH';
+    return 'RSTO';
+  }
+  if (rs === 'CLOSED' && os === 'CLOSED') return 'SF';
+  if (os === 'CLOSED') return rInactive ? 'SH' : 'S2';
+  if (rs === 'CLOSED') return oInactive ? 'SHR' : 'S3';
+  if (os === 'SYN_SENT' && rs === 'INACTIVE') return 'S0';
+  if (os === 'ESTABLISHED' && rs === 'ESTABLISHED') return 'S1';
+  return 'OTH';
+}
