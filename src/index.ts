@@ -6,3 +6,4 @@ export * from './events.js';
 export * from './util/errors.js';
 export * from './report/explain/index.js';
 export * from './sockets/index.js';
+export * from './analysis/index.js';

@@ -3,7 +3,6 @@
  * Streaming TCP analysis over decoded packets. This file only re-exports.
  */
 export * from './types.js';
-export * from './seq.js';
 export * from './engine.js';
 export { flagNames } from './wireshark-flags.js';
 export { zeekConnState } from './zeek.js';

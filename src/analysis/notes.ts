@@ -17,7 +17,7 @@ import type { ExplainParams } from '../report/explain/index.js';
 import { TCP_FLAG, type DecodedPacket, type TcpHeader } from '../wire/packet.js';
 import type { Connection } from './connection.js';
 import type { Transition } from './linux-state.js';
-import type { AnalysisFlag, Note, VerdictFlag } from './types.js';
+import type { AnalysisFlag, AnalysisNote, VerdictFlag } from './types.js';
 import { flagNames, type WsResult } from './wireshark-flags.js';
 
 /** Endpoint facts captured just before a segment is processed. */
@@ -110,8 +110,8 @@ export function buildNotes(
   before: Before,
   relSeq: number,
   relAck: number,
-): Note[] {
-  const notes: Note[] = [];
+): AnalysisNote[] {
+  const notes: AnalysisNote[] = [];
   const other = (1 - dir) as 0 | 1;
   const me = dir === 0 ? conn.orig : conn.resp;
   const peer = dir === 0 ? conn.resp : conn.orig;

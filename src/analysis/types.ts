@@ -29,7 +29,7 @@ export type VerdictFlag =
   'data-after-fin' | 'rst-closed-socket' | 'rst-refused' | 'rst-unread-data' | 'rst-abort' | 'data-after-rst';
 
 /** One explanation: a catalog key and its parameters (render with `explain`). */
-export interface Note {
+export interface AnalysisNote {
   readonly key: ExplainKey;
   readonly params: ExplainParams;
 }
@@ -57,7 +57,7 @@ export interface PacketAnalysis {
   readonly dupAckNum?: number;
   readonly dupAckOfIndex?: number;
   readonly transitions: readonly InferredTransition[];
-  readonly notes: readonly Note[];
+  readonly notes: readonly AnalysisNote[];
 }
 
 /** How a connection ended, from the wire's point of view. */
