@@ -7,3 +7,4 @@ export * from './util/errors.js';
 export * from './report/explain/index.js';
 export * from './sockets/index.js';
 export * from './analysis/index.js';
+export * from './capture/index.js';

@@ -1,0 +1,10 @@
+/**
+ * @module capture
+ * Capture files and live capture: pcap/pcapng readers over buffers and streams, writers, and the
+ * tcpdump-backed live capture. This file only re-exports.
+ */
+export * from './types.js';
+export * from './limits.js';
+export * from './steps.js';
+export * from './parser.js';
+export * from './buffer.js';
