@@ -72,6 +72,8 @@ export interface StateEvent extends EventBase {
   /** true when `pid` owns the socket; false when it is only the task that was on the CPU. */
   readonly pidIsOwner?: boolean;
   readonly note?: string;
+  /** How long the socket was in `oldState`, when the tracer saw it enter it. */
+  readonly inOldStateNs?: bigint;
 }
 
 /** A reset sent or received by the kernel. */
@@ -85,6 +87,8 @@ export interface ResetEvent extends EventBase {
   readonly reason?: string;
   readonly pid?: number;
   readonly comm?: string;
+  /** true when `pid` owns the socket; false when it is only the task that was on the CPU. */
+  readonly pidIsOwner?: boolean;
 }
 
 export interface RetransmitEvent extends EventBase {
