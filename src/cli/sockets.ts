@@ -15,7 +15,7 @@ import {
   formatNetstatRow,
   type NetstatFormatOptions,
 } from '../sockets/netstat-format.js';
-import { readSocketsSync } from '../sockets/read.js';
+import { readSockets } from '../sockets/read.js';
 import type { ReadSocketsResult, SocketRow } from '../sockets/types.js';
 import { InputError } from '../util/errors.js';
 
@@ -69,8 +69,11 @@ function buildFilter(o: SocketsCliOptions): { filter: SocketFilter; states?: Tcp
   return { filter, ...(states ? { states } : {}) };
 }
 
-function sample(o: SocketsCliOptions, filter: SocketFilter): ReadSocketsResult & { shown: SocketRow[] } {
-  const res = readSocketsSync({
+async function sample(
+  o: SocketsCliOptions,
+  filter: SocketFilter,
+): Promise<ReadSocketsResult & { shown: SocketRow[] }> {
+  const res = await readSockets({
     ...(o.procRoot ? { procRoot: o.procRoot } : {}),
     ...(filter.families ? { families: filter.families } : {}),
     cmdline: o.cmdline === true,
@@ -85,8 +88,9 @@ function netstatWithNotes(
   header: string,
 ): string {
   const parts = [header];
+  const programs = new Map<number, string>();
   for (const r of rows) {
-    parts.push(formatNetstatRow(r, fmt));
+    parts.push(formatNetstatRow(r, fmt, programs));
     if (lang) for (const n of explainSocketRow(r, lang)) parts.push(`      ^ ${n.text}\n`);
   }
   return parts.join('');
@@ -98,7 +102,7 @@ async function renderOnce(
   fmt: NetstatFormatOptions,
   lang: Lang,
 ): Promise<string> {
-  const res = sample(o, filter);
+  const res = await sample(o, filter);
   for (const issue of res.issues) {
     process.stderr.write(
       `tcpscope: /proc/net/${issue.proto} line ${issue.lineNumber}: ${issue.field} "${issue.raw}": ${issue.reason}\n`,
@@ -156,7 +160,7 @@ async function watch(
       if (o.format === 'netstat' && !o.json) {
         process.stdout.write(await renderOnce(o, filter, fmt, lang));
       } else {
-        const res = sample(o, filter);
+        const res = await sample(o, filter);
         const d = diffSockets(state, res.shown, now);
         state = d.state;
         for (const c of d.changes) {

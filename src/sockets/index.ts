@@ -13,3 +13,5 @@ export * from './netstat-format.js';
 export * from './filter.js';
 export * from './explain.js';
 export * from './diff.js';
+export * from './owners-parallel.js';
+export * from './duration.js';

@@ -20,6 +20,7 @@ export interface NetstatFormatOptions {
 
 const ADDR_WIDTH = 22;
 const PROGNAME_WIDTH = 20;
+const NO_PROGRAM = '-'.padEnd(PROGNAME_WIDTH);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -78,13 +79,24 @@ export function formatNetstatHeader(opts: NetstatFormatOptions): string {
 }
 
 /** One row line (with its newline). */
-export function formatNetstatRow(row: SocketRow, opts: NetstatFormatOptions): string {
+export function formatNetstatRow(
+  row: SocketRow,
+  opts: NetstatFormatOptions,
+  programCache?: Map<number, string>,
+): string {
   const local = formatNetstatAddress(row.local.addr, row.local.port);
   const remote = formatNetstatAddress(row.remote.addr, row.remote.port);
   let line =
     `${row.proto.padEnd(4)}  ${String(row.recvQ).padStart(6)} ${String(row.sendQ).padStart(6)} ` +
     `${local.padEnd(23)} ${remote.padEnd(23)} ${row.state.padEnd(11)}`;
-  if (opts.programs !== false) line += ' ' + formatNetstatProgram(row).padEnd(PROGNAME_WIDTH);
+  if (opts.programs !== false) {
+    let prog = row.pid === undefined ? NO_PROGRAM : programCache?.get(row.pid);
+    if (prog === undefined) {
+      prog = formatNetstatProgram(row).padEnd(PROGNAME_WIDTH);
+      if (row.pid !== undefined) programCache?.set(row.pid, prog);
+    }
+    line += ' ' + prog;
+  }
   if (opts.timers) line += ' ' + formatNetstatTimer(row.timer);
   return line + '\n';
 }
@@ -95,6 +107,8 @@ export function formatNetstatRow(row: SocketRow, opts: NetstatFormatOptions): st
  */
 export function formatNetstat(rows: readonly SocketRow[], opts: NetstatFormatOptions): string {
   const parts = [formatNetstatHeader(opts)];
-  for (const row of rows) if (inNetstatScope(row, opts.scope)) parts.push(formatNetstatRow(row, opts));
+  const programs = new Map<number, string>();
+  for (const row of rows)
+    if (inNetstatScope(row, opts.scope)) parts.push(formatNetstatRow(row, opts, programs));
   return parts.join('');
 }

@@ -8,6 +8,7 @@
  */
 import type { TcpState } from '../events.js';
 import { decodeProcAddr4, decodeProcAddr6, parseHexField, type ByteOrder } from './addr.js';
+import { AddressCache, parseLineFast } from './proc-net-tcp-fast.js';
 import type { ProcTcpEntry, ProcTcpIssue, SocketTimer, TimerKind } from './types.js';
 
 /** Kernel TCP state numbers (include/net/tcp_states.h). */
@@ -179,6 +180,13 @@ export function parseProcNetTcpLine(line: string, opts: ParseProcNetTcpOptions):
       inode,
       uid,
       timer: t,
+      user: undefined,
+      pid: undefined,
+      fd: undefined,
+      comm: undefined,
+      program: undefined,
+      cmdline: undefined,
+      owners: undefined,
     },
   };
 }
@@ -191,6 +199,7 @@ export function parseProcNetTcpLine(line: string, opts: ParseProcNetTcpOptions):
 export function parseProcNetTcp(text: string, opts: ParseProcNetTcpOptions): ParsedProcNetTcp {
   const entries: ProcTcpEntry[] = [];
   const issues: ProcTcpIssue[] = [];
+  const cache = new AddressCache(opts.byteOrder);
   let pos = text.indexOf('\n');
   if (pos === -1) return { entries, issues };
   let lineNumber = 1;
@@ -201,6 +210,11 @@ export function parseProcNetTcp(text: string, opts: ParseProcNetTcpOptions): Par
     pos = end;
     lineNumber++;
     if (end <= start) continue;
+    const fast = parseLineFast(text, start, end, opts.proto, STATES, TIMER_KINDS, cache);
+    if (fast) {
+      entries.push(fast);
+      continue;
+    }
     const line = text.slice(start, end);
     if (line.trim() === '') continue;
     const r = parseProcNetTcpLine(line, opts);

@@ -9,7 +9,8 @@ import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { parsePasswd } from './passwd.js';
 import { parseProcNetTcp } from './proc-net-tcp.js';
-import { scanSocketOwners } from './owners.js';
+import { listPids, scanSocketOwners, type OwnerScan } from './owners.js';
+import { startParallelOwnerScan } from './owners-parallel.js';
 import { PermissionError, InputError } from '../util/errors.js';
 import type {
   ProcTcpEntry,
@@ -19,25 +20,28 @@ import type {
   SocketRow,
 } from './types.js';
 
-const CHUNK = 1 << 22;
+/** Reused read buffer; grows by doubling, so a big table costs a few copies, not one per read. */
+let shared = Buffer.allocUnsafe(1 << 20);
 
 /**
- * Reads a /proc file in large chunks: seq_file fills each read() up to its size, so big reads
- * mean few restarts of the kernel's table walk.
+ * Reads a /proc file whole. seq_file returns about one page per read(), so the loop appends into
+ * one growing buffer instead of allocating per call.
  */
 export function readProcText(path: string): string {
   const fd = openSync(path, 'r');
   try {
-    const chunks: Buffer[] = [];
+    let len = 0;
     for (;;) {
-      const buf = Buffer.allocUnsafe(CHUNK);
-      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (shared.length - len < 65_536) {
+        const bigger = Buffer.allocUnsafe(shared.length * 2);
+        shared.copy(bigger, 0, 0, len);
+        shared = bigger;
+      }
+      const n = readSync(fd, shared, len, shared.length - len, null);
       if (n <= 0) break;
-      chunks.push(n === CHUNK ? buf : buf.subarray(0, n));
+      len += n;
     }
-    return chunks.length === 1
-      ? (chunks[0] as Buffer).toString('latin1')
-      : Buffer.concat(chunks).toString('latin1');
+    return shared.toString('latin1', 0, len);
   } finally {
     closeSync(fd);
   }
@@ -68,24 +72,12 @@ function readUsers(rootDir: string): Map<number, string> {
   }
 }
 
-/**
- * Reads the TCP socket table with owners, timers, uids and inodes.
- * @example
- * const { rows, stats } = await readSockets({ owners: true });
- * rows.filter((r) => r.state === 'CLOSE_WAIT').map((r) => `${r.pid}/${r.comm} ${r.recvQ}`);
- */
-export function readSockets(options: ReadSocketsOptions = {}): Promise<ReadSocketsResult> {
-  try {
-    return Promise.resolve(readSocketsSync(options));
-  } catch (err) {
-    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-  }
+interface Tables {
+  entries: ProcTcpEntry[];
+  issues: ProcTcpIssue[];
 }
 
-/** Synchronous twin of `readSockets` (the CLI's watch loop and benchmarks use it). */
-export function readSocketsSync(options: ReadSocketsOptions = {}): ReadSocketsResult {
-  const started = performance.now();
-  const procRoot = options.procRoot ?? '/proc';
+function readTables(procRoot: string, options: ReadSocketsOptions): Tables {
   const byteOrder = options.endianness ?? endianness();
   const families = options.families ?? [4, 6];
   const entries: ProcTcpEntry[] = [];
@@ -93,38 +85,47 @@ export function readSocketsSync(options: ReadSocketsOptions = {}): ReadSocketsRe
   for (const fam of [4, 6] as const) {
     if (!families.includes(fam)) continue;
     const t = readTable(procRoot, fam === 4 ? 'tcp' : 'tcp6', byteOrder);
-    for (const e of t.entries) entries.push(e);
+    for (let i = 0; i < t.entries.length; i++) entries.push(t.entries[i] as ProcTcpEntry);
     for (const i of t.issues) issues.push(i);
   }
+  return { entries, issues };
+}
+
+function wantedInodes(entries: readonly ProcTcpEntry[]): Set<number> {
+  const wanted = new Set<number>();
+  for (const e of entries) if (e.inode !== 0) wanted.add(e.inode);
+  return wanted;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function join_(
+  tables: Tables,
+  scan: OwnerScan | undefined,
+  options: ReadSocketsOptions,
+  started: number,
+): ReadSocketsResult {
   const users = options.users === false ? undefined : readUsers(options.rootDir ?? '/');
-  let scan: ReturnType<typeof scanSocketOwners> | undefined;
-  if (options.owners !== false) {
-    const wanted = new Set<number>();
-    for (const e of entries) if (e.inode !== 0) wanted.add(e.inode);
-    scan = scanSocketOwners({ procRoot, wanted, cmdline: options.cmdline === true });
-  }
   let owned = 0;
-  const rows: SocketRow[] = entries.map((e) => {
-    const user = users?.get(e.uid);
-    const list = e.inode !== 0 ? scan?.owners.get(e.inode) : undefined;
+  // Entries are fresh objects from the parser: fill in owner columns in place (no copies).
+  const rows = tables.entries as Mutable<SocketRow>[];
+  for (const row of rows) {
+    const user = users?.get(row.uid);
+    if (user !== undefined) row.user = user;
+    const list = row.inode !== 0 ? scan?.owners.get(row.inode) : undefined;
     const first = list?.[0];
-    if (!first) return user === undefined ? e : { ...e, user };
+    if (!list || !first) continue;
     owned++;
-    const row: SocketRow = {
-      ...e,
-      ...(user !== undefined ? { user } : {}),
-      pid: first.pid,
-      fd: first.fd,
-      comm: first.comm,
-      program: first.program,
-      ...(first.cmdline !== undefined ? { cmdline: first.cmdline } : {}),
-      ...(list.length > 1 ? { owners: list } : {}),
-    };
-    return row;
-  });
+    row.pid = first.pid;
+    row.fd = first.fd;
+    row.comm = first.comm;
+    row.program = first.program;
+    if (first.cmdline !== undefined) row.cmdline = first.cmdline;
+    if (list.length > 1) row.owners = list;
+  }
   return {
     rows,
-    issues,
+    issues: tables.issues,
     stats: {
       processesScanned: scan?.processesScanned ?? 0,
       vanished: scan?.vanished ?? 0,
@@ -135,4 +136,60 @@ export function readSocketsSync(options: ReadSocketsOptions = {}): ReadSocketsRe
       durationMs: performance.now() - started,
     },
   };
+}
+
+/** Total sockets in use (`sockets: used N` of net/sockstat), or 0 when unknown. */
+function socketsInUse(procRoot: string): number {
+  try {
+    const m = /sockets: used (\d+)/.exec(readFileSync(join(procRoot, 'net', 'sockstat'), 'latin1'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Below this many sockets in use, a worker thread costs more than it saves. */
+const PARALLEL_MIN_SOCKETS = 3000;
+
+/**
+ * Reads the TCP socket table with owners, timers, uids and inodes. With many sockets the fd scan
+ * runs on a worker thread alongside the table parse (`parallel: 'auto'`).
+ * @example
+ * const { rows, stats } = await readSockets({ owners: true });
+ * rows.filter((r) => r.state === 'CLOSE_WAIT').map((r) => `${r.pid}/${r.comm} ${r.recvQ}`);
+ */
+export async function readSockets(options: ReadSocketsOptions = {}): Promise<ReadSocketsResult> {
+  const started = performance.now();
+  const procRoot = options.procRoot ?? '/proc';
+  const mode = options.parallel ?? 'auto';
+  const parallel =
+    options.owners !== false &&
+    (mode === true || (mode === 'auto' && socketsInUse(procRoot) >= PARALLEL_MIN_SOCKETS));
+  if (!parallel) return readSocketsSync(options);
+  const scan = startParallelOwnerScan(procRoot, listPids(procRoot));
+  let tables: Tables;
+  try {
+    tables = readTables(procRoot, options);
+  } catch (err) {
+    await scan.finish(new Set(), false).catch(() => undefined);
+    throw err;
+  }
+  const owners = await scan.finish(wantedInodes(tables.entries), options.cmdline === true);
+  return join_(tables, owners, options, started);
+}
+
+/** Synchronous, single-threaded twin of `readSockets`. */
+export function readSocketsSync(options: ReadSocketsOptions = {}): ReadSocketsResult {
+  const started = performance.now();
+  const procRoot = options.procRoot ?? '/proc';
+  const tables = readTables(procRoot, options);
+  const scan =
+    options.owners === false
+      ? undefined
+      : scanSocketOwners({
+          procRoot,
+          wanted: wantedInodes(tables.entries),
+          cmdline: options.cmdline === true,
+        });
+  return join_(tables, scan, options, started);
 }

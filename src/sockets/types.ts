@@ -63,8 +63,11 @@ export interface SocketRow {
   readonly owners?: readonly SocketOwner[];
 }
 
-/** A row as the pure parser yields it (no owner, no user name yet). */
-export type ProcTcpEntry = Omit<SocketRow, 'user' | 'pid' | 'fd' | 'comm' | 'program' | 'cmdline' | 'owners'>;
+/**
+ * A row as the pure parser yields it: owner and user fields present but undefined (one object
+ * shape for every row, filled in place by the reader).
+ */
+export type ProcTcpEntry = SocketRow;
 
 /** Why a /proc/net/tcp line could not be used. Names the field and quotes the raw text. */
 export interface ProcTcpIssue {
@@ -96,6 +99,11 @@ export interface ReadSocketsOptions {
   readonly users?: boolean;
   /** Byte order of the /proc hex addresses. Default: this machine's (`os.endianness()`). */
   readonly endianness?: 'LE' | 'BE';
+  /**
+   * Scan fds on a worker thread too: true, false, or 'auto' (default: when net/sockstat counts
+   * at least 3000 sockets). Only `readSockets` (async) uses it.
+   */
+  readonly parallel?: boolean | 'auto';
 }
 
 /** Counters of one owner scan; vanished processes and denied fds are counted, never fatal. */

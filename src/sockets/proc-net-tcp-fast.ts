@@ -1,0 +1,132 @@
+/**
+ * @module sockets/proc-net-tcp-fast
+ * Fast path of the /proc/net/tcp{,6} parser: reads the kernel's fixed-width layout
+ * (`%08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu`) straight from the text by
+ * character codes, without splitting the line. It returns undefined as soon as anything differs
+ * from that layout; the caller then runs the validating parser, which names the bad field. Pure.
+ */
+import type { TcpState } from '../events.js';
+import type { ByteOrder } from './addr.js';
+import { decodeProcAddr4, decodeProcAddr6 } from './addr.js';
+import type { ProcTcpEntry, TimerKind } from './types.js';
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** Value of `n` hex digits at `i` (n ≤ 8), or -1. */
+function hexAt(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const d = hexDigit(s.charCodeAt(i + k));
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+/** Decoded-address cache: many sockets share an address. Bounded. */
+export class AddressCache {
+  private readonly map = new Map<string, string>();
+  constructor(
+    private readonly order: ByteOrder,
+    private readonly limit = 65_536,
+  ) {}
+  get(hex: string, v6: boolean): string | undefined {
+    let a = this.map.get(hex);
+    if (a !== undefined) return a;
+    a = v6 ? decodeProcAddr6(hex, this.order) : decodeProcAddr4(hex, this.order);
+    if (a !== undefined && this.map.size < this.limit) this.map.set(hex, a);
+    return a;
+  }
+}
+
+/**
+ * Parses the line `text[start, end)` on the fast path, or returns undefined.
+ * @example parseLineFast(text, 0, text.length, 'tcp', states, timers, cache)
+ */
+export function parseLineFast(
+  text: string,
+  start: number,
+  end: number,
+  proto: 'tcp' | 'tcp6',
+  states: readonly (TcpState | undefined)[],
+  timerKinds: readonly TimerKind[],
+  cache: AddressCache,
+): ProcTcpEntry | undefined {
+  const al = proto === 'tcp' ? 8 : 32;
+  let p = text.indexOf(':', start);
+  if (p === -1 || p >= end || text.charCodeAt(p + 1) !== 32) return undefined;
+  p += 2;
+  // local ADDR:PORT remote ADDR:PORT st tx:rx tr:when retr
+  const fixed = 2 * (al + 6) + 3 + 18 + 12 + 9;
+  if (p + fixed > end) return undefined;
+  if (text.charCodeAt(p + al) !== 58 || text.charCodeAt(p + al + 5) !== 32) return undefined;
+  const lport = hexAt(text, p + al + 1, 4);
+  const q = p + al + 6;
+  if (text.charCodeAt(q + al) !== 58 || text.charCodeAt(q + al + 5) !== 32) return undefined;
+  const rport = hexAt(text, q + al + 1, 4);
+  let r = q + al + 6;
+  const st = hexAt(text, r, 2);
+  if (text.charCodeAt(r + 2) !== 32 || text.charCodeAt(r + 11) !== 58 || text.charCodeAt(r + 20) !== 32)
+    return undefined;
+  const tx = hexAt(text, r + 3, 8);
+  const rx = hexAt(text, r + 12, 8);
+  r += 21;
+  if (text.charCodeAt(r + 2) !== 58 || text.charCodeAt(r + 11) !== 32 || text.charCodeAt(r + 20) !== 32)
+    return undefined;
+  const tr = hexAt(text, r, 2);
+  const when = hexAt(text, r + 3, 8);
+  const retr = hexAt(text, r + 12, 8);
+  if ((lport | rport | st | tx | rx | tr | when | retr) < 0) return undefined;
+  const state = states[st];
+  if (state === undefined) return undefined;
+  r += 20;
+  // uid (%5u), timeout (%8d), inode (%lu): space-padded decimals.
+  const nums = [0, 0, 0];
+  for (let k = 0; k < 3; k++) {
+    while (r < end && text.charCodeAt(r) === 32) r++;
+    let v = 0;
+    let digits = 0;
+    for (; r < end; r++) {
+      const c = text.charCodeAt(r);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+      digits++;
+    }
+    if (digits === 0 || digits > 15 || (r < end && text.charCodeAt(r) !== 32)) return undefined;
+    nums[k] = v;
+  }
+  const local = cache.get(text.slice(p, p + al), al === 32);
+  const remote = cache.get(text.slice(q, q + al), al === 32);
+  if (local === undefined || remote === undefined) return undefined;
+  return {
+    proto,
+    family: proto === 'tcp' ? 4 : 6,
+    local: { addr: local, port: lport },
+    remote: { addr: remote, port: rport },
+    state,
+    sendQ: tx,
+    recvQ: rx,
+    inode: nums[2] as number,
+    uid: nums[0] as number,
+    timer: {
+      kind: timerKinds[tr] ?? 'unknown',
+      code: tr,
+      expiresTicks: when,
+      expiresMs: when * 10,
+      retransmits: retr,
+      probes: nums[1] as number,
+    },
+    user: undefined,
+    pid: undefined,
+    fd: undefined,
+    comm: undefined,
+    program: undefined,
+    cmdline: undefined,
+    owners: undefined,
+  };
+}
