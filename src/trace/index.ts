@@ -1,0 +1,14 @@
+/**
+ * @module trace
+ * The kernel lens: tracefs tracepoints as `TimelineEvent`s (`traceTcp`), the pure trace_pipe
+ * parser and assembler, and the explanation catalog. This file only re-exports.
+ */
+export * from './types.js';
+export * from './tracer.js';
+export * from './line.js';
+export * from './format.js';
+export * from './assemble.js';
+export * from './clock.js';
+export * from './explain.js';
+export * from './names.js';
+export * from './tracefs.js';

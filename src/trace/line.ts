@@ -1,0 +1,328 @@
+/**
+ * @module trace/line
+ * Pure parser for tracefs `trace_pipe` text lines into typed kernel records. Knows both field
+ * layouts seen in the wild (e.g. `tcp_send_reset` with `src=`/`dest=` sockaddrs on new kernels,
+ * `sport=`/`saddr=` on old ones); a field the kernel does not print is simply absent from the
+ * record. `[LOST N EVENTS]` lines become `lost` records. Never throws: unusable lines are issues.
+ */
+import type { Endpoint, TcpState } from '../events.js';
+
+/** The context every trace_pipe event line starts with. */
+export interface TraceLineHeader {
+  /** Task name as tracefs remembered it (`<...>` when unknown). */
+  readonly comm: string;
+  /** Thread id of the task that was on the CPU (0 = idle). */
+  readonly tid: number;
+  /** Thread-group id (the process), when `record-tgid` was on and known. */
+  readonly tgid?: number;
+  readonly cpu: number;
+  /** The latency flags column, e.g. `..s2.` (`s`: softirq, `h`/`H`: hard irq). */
+  readonly flags: string;
+  /** Timestamp on the instance's trace_clock, microseconds (trace_pipe prints µs). */
+  readonly monoUs: number;
+}
+
+/** Is the on-CPU task running in interrupt context (softirq/hardirq) per the flags column? */
+export function inInterrupt(flags: string): boolean {
+  const c = flags.charCodeAt(2);
+  return c === 115 /* s */ || c === 104 /* h */ || c === 72; /* H */
+}
+
+export type TraceRecord =
+  | (TraceLineHeader & {
+      readonly type: 'state';
+      readonly family: 4 | 6;
+      readonly protocol?: string;
+      readonly local: Endpoint;
+      readonly remote: Endpoint;
+      readonly oldState: TcpState;
+      readonly newState: TcpState;
+    })
+  | (TraceLineHeader & {
+      readonly type: 'send-reset';
+      readonly local: Endpoint;
+      readonly remote: Endpoint;
+      readonly state?: TcpState;
+      readonly reason?: string;
+    })
+  | (TraceLineHeader & {
+      readonly type: 'receive-reset';
+      readonly local: Endpoint;
+      readonly remote: Endpoint;
+    })
+  | (TraceLineHeader & {
+      readonly type: 'retransmit';
+      readonly local: Endpoint;
+      readonly remote: Endpoint;
+      readonly state?: TcpState;
+    })
+  | (TraceLineHeader & { readonly type: 'destroy'; readonly local: Endpoint; readonly remote: Endpoint })
+  | (TraceLineHeader & {
+      readonly type: 'signal';
+      readonly sig: number;
+      /** Target task id and name. */
+      readonly targetPid: number;
+      readonly targetComm: string;
+      /** Kernel result: 0 delivered, 1 ignored, 2 already pending, 3 overflow, 4 lose info. */
+      readonly result: number;
+      readonly group: boolean;
+    })
+  | (TraceLineHeader & {
+      readonly type: 'exit';
+      /** The exiting thread (`pid=` field). */
+      readonly exitTid: number;
+      readonly exitComm: string;
+      readonly groupDead: boolean;
+    })
+  | (TraceLineHeader & { readonly type: 'exit-group'; readonly code: number })
+  | (TraceLineHeader & { readonly type: 'syscall'; readonly name: string; readonly ret: number })
+  | (TraceLineHeader & { readonly type: 'marker'; readonly text: string })
+  | (TraceLineHeader & { readonly type: 'other'; readonly event: string; readonly body: string })
+  | { readonly type: 'lost'; readonly cpu?: number; readonly count: number };
+
+/** A line the parser could not use; quotes the text. */
+export interface TraceLineIssue {
+  readonly type: 'issue';
+  readonly reason: string;
+  readonly raw: string;
+}
+
+const HEADER = /^\s*(.*?)-(\d+)\s+(?:\(\s*(\d+|-+)\)\s+)?\[(\d+)\]\s+(\S+)\s+(\d+)\.(\d+): /;
+const LOST = /\[LOST (\d+) EVENTS\]/;
+
+/** Key=value pairs of an event body (`a=1 b=x`); a value runs to the next space. */
+export function parseKeyValues(body: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let i = 0;
+  const n = body.length;
+  while (i < n) {
+    let sp = body.indexOf(' ', i);
+    if (sp < 0) sp = n;
+    const eq = body.indexOf('=', i);
+    if (eq > i && eq < sp) out.set(body.slice(i, eq), body.slice(eq + 1, sp));
+    i = sp + 1;
+  }
+  return out;
+}
+
+/** `TCP_FIN_WAIT2` → `FIN_WAIT2`; unknown names are rejected. */
+export function parseTcpState(text: string | undefined): TcpState | undefined {
+  if (text === undefined) return undefined;
+  const s = text.startsWith('TCP_') ? text.slice(4) : text;
+  return STATES.has(s) ? (s as TcpState) : undefined;
+}
+
+const STATES = new Set<string>([
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'CLOSING',
+  'NEW_SYN_RECV',
+  'BOUND_INACTIVE',
+]);
+
+/** `127.0.0.1:80` or `[::1]:80` (the kernel's `%pISpc`) → endpoint. */
+export function parseSockaddr(text: string | undefined): Endpoint | undefined {
+  if (text === undefined) return undefined;
+  const colon = text.lastIndexOf(':');
+  if (colon <= 0) return undefined;
+  let addr = text.slice(0, colon);
+  if (addr.startsWith('[') && addr.endsWith(']')) addr = addr.slice(1, -1);
+  const port = Number(text.slice(colon + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return undefined;
+  return { addr: unmapV4(addr), port };
+}
+
+function unmapV4(addr: string): string {
+  return addr.startsWith('::ffff:') && addr.indexOf('.') > 0 ? addr.slice(7) : addr;
+}
+
+/** The two endpoints from `family= sport= dport= saddr= daddr= saddrv6= daddrv6=` fields. */
+function portEndpoints(
+  kv: Map<string, string>,
+): { local: Endpoint; remote: Endpoint; family: 4 | 6 } | undefined {
+  const sport = Number(kv.get('sport'));
+  const dport = Number(kv.get('dport'));
+  if (!Number.isInteger(sport) || !Number.isInteger(dport)) return undefined;
+  const v6 = kv.get('family') === 'AF_INET6';
+  const saddr = v6 ? kv.get('saddrv6') : (kv.get('saddr') ?? kv.get('saddrv6'));
+  const daddr = v6 ? kv.get('daddrv6') : (kv.get('daddr') ?? kv.get('daddrv6'));
+  if (saddr === undefined || daddr === undefined) return undefined;
+  return {
+    local: { addr: unmapV4(saddr), port: sport },
+    remote: { addr: unmapV4(daddr), port: dport },
+    family: v6 ? 6 : 4,
+  };
+}
+
+function endpointsOf(kv: Map<string, string>): { local: Endpoint; remote: Endpoint } | undefined {
+  const src = parseSockaddr(kv.get('src'));
+  const dst = parseSockaddr(kv.get('dest'));
+  if (src && dst) return { local: src, remote: dst };
+  return portEndpoints(kv);
+}
+
+function parseSyscallRet(text: string): number {
+  const t = text.trim();
+  if (t.startsWith('0x')) {
+    const v = BigInt.asIntN(64, BigInt(t));
+    return Number(v);
+  }
+  return Number(t);
+}
+
+function decodeBody(h: TraceLineHeader, event: string, body: string): TraceRecord | TraceLineIssue {
+  switch (event) {
+    case 'inet_sock_set_state': {
+      const kv = parseKeyValues(body);
+      const ep = portEndpoints(kv);
+      const oldState = parseTcpState(kv.get('oldstate'));
+      const newState = parseTcpState(kv.get('newstate'));
+      if (!ep || !oldState || !newState)
+        return { type: 'issue', reason: 'inet_sock_set_state fields', raw: body };
+      const protocol = kv.get('protocol');
+      return {
+        ...h,
+        type: 'state',
+        family: ep.family,
+        ...(protocol !== undefined ? { protocol } : {}),
+        local: ep.local,
+        remote: ep.remote,
+        oldState,
+        newState,
+      };
+    }
+    case 'tcp_send_reset': {
+      const kv = parseKeyValues(body);
+      const ep = endpointsOf(kv);
+      if (!ep) return { type: 'issue', reason: 'tcp_send_reset endpoints', raw: body };
+      const state = parseTcpState(kv.get('state'));
+      const reason = kv.get('reason');
+      return {
+        ...h,
+        type: 'send-reset',
+        ...ep,
+        ...(state ? { state } : {}),
+        ...(reason !== undefined ? { reason } : {}),
+      };
+    }
+    case 'tcp_receive_reset':
+    case 'tcp_destroy_sock': {
+      const ep = endpointsOf(parseKeyValues(body));
+      if (!ep) return { type: 'issue', reason: `${event} endpoints`, raw: body };
+      return {
+        ...h,
+        type: event === 'tcp_receive_reset' ? 'receive-reset' : 'destroy',
+        local: ep.local,
+        remote: ep.remote,
+      };
+    }
+    case 'tcp_retransmit_skb': {
+      const kv = parseKeyValues(body);
+      const ep = endpointsOf(kv);
+      if (!ep) return { type: 'issue', reason: 'tcp_retransmit_skb endpoints', raw: body };
+      const state = parseTcpState(kv.get('state'));
+      return { ...h, type: 'retransmit', local: ep.local, remote: ep.remote, ...(state ? { state } : {}) };
+    }
+    case 'signal_generate':
+      return decodeSignal(h, body);
+    case 'sched_process_exit': {
+      // comm may contain spaces: take it between `comm=` and the last ` pid=`.
+      const p = body.lastIndexOf(' pid=');
+      const kv = parseKeyValues(body.slice(p + 1));
+      const exitTid = Number(kv.get('pid'));
+      if (p < 0 || !Number.isInteger(exitTid))
+        return { type: 'issue', reason: 'sched_process_exit pid', raw: body };
+      return {
+        ...h,
+        type: 'exit',
+        exitTid,
+        exitComm: body.startsWith('comm=') ? body.slice(5, p) : h.comm,
+        groupDead: kv.get('group_dead') === 'true' || kv.get('group_dead') === '1',
+      };
+    }
+    case 'tracing_mark_write':
+      return { ...h, type: 'marker', text: body };
+    default:
+      return { ...h, type: 'other', event, body };
+  }
+}
+
+function decodeSignal(h: TraceLineHeader, body: string): TraceRecord | TraceLineIssue {
+  const c = body.indexOf(' comm=');
+  const p = body.lastIndexOf(' pid=');
+  if (c < 0 || p < c) return { type: 'issue', reason: 'signal_generate fields', raw: body };
+  const head = parseKeyValues(body.slice(0, c));
+  const tail = parseKeyValues(body.slice(p + 1));
+  const sig = Number(head.get('sig'));
+  const targetPid = Number(tail.get('pid'));
+  const result = Number(tail.get('res') ?? 'NaN');
+  if (!Number.isInteger(sig) || !Number.isInteger(targetPid))
+    return { type: 'issue', reason: 'signal_generate sig/pid', raw: body };
+  return {
+    ...h,
+    type: 'signal',
+    sig,
+    targetPid,
+    targetComm: body.slice(c + 6, p),
+    result: Number.isInteger(result) ? result : -1,
+    group: tail.get('grp') === '1',
+  };
+}
+
+/**
+ * Parses one trace_pipe line (without its newline).
+ * @example
+ * parseTraceLine('  node-8442 (  8442) [001] dN.1.  830.112864: signal_generate: sig=13 errno=0 code=0 comm=seedclient pid=8442 grp=0 res=0')
+ * // { type: 'signal', sig: 13, targetPid: 8442, result: 0, monoUs: 830112864, ... }
+ */
+export function parseTraceLine(line: string): TraceRecord | TraceLineIssue {
+  const m = HEADER.exec(line);
+  if (!m) {
+    const lost = LOST.exec(line);
+    if (lost) {
+      const cpu = /CPU:(\d+)/.exec(line);
+      return { type: 'lost', count: Number(lost[1]), ...(cpu ? { cpu: Number(cpu[1]) } : {}) };
+    }
+    return { type: 'issue', reason: 'not a trace_pipe event line', raw: line };
+  }
+  const tgidText = m[3];
+  const frac = m[7] as string;
+  // trace_pipe prints 6 fractional digits for ns clocks; scale anything else to µs.
+  const fracUs = frac.length === 6 ? Number(frac) : Math.round(Number(`0.${frac}`) * 1e6);
+  const h: TraceLineHeader = {
+    comm: m[1] as string,
+    tid: Number(m[2]),
+    ...(tgidText !== undefined && tgidText.charCodeAt(0) !== 45 ? { tgid: Number(tgidText) } : {}),
+    cpu: Number(m[4]),
+    flags: m[5] as string,
+    monoUs: Number(m[6]) * 1e6 + fracUs,
+  };
+  const rest = line.slice(m[0].length);
+  const colon = rest.indexOf(': ');
+  const paren = rest.indexOf('(');
+  // Syscall events print `sys_write -> 0x3a` / `sys_exit_group(error_code: 3)`, without `name:`.
+  if (rest.startsWith('sys_')) {
+    const arrow = rest.indexOf(' -> ');
+    if (arrow > 0)
+      return {
+        ...h,
+        type: 'syscall',
+        name: rest.slice(4, arrow),
+        ret: parseSyscallRet(rest.slice(arrow + 4)),
+      };
+    if (paren > 0 && rest.startsWith('sys_exit_group(')) {
+      const v = rest.slice(rest.indexOf(':', paren) + 1, rest.lastIndexOf(')'));
+      return { ...h, type: 'exit-group', code: parseSyscallRet(v) };
+    }
+  }
+  if (colon < 0) return { ...h, type: 'other', event: rest, body: '' };
+  return decodeBody(h, rest.slice(0, colon), rest.slice(colon + 2));
+}

@@ -1,0 +1,350 @@
+/**
+ * @module trace/tracer
+ * `traceTcp`: the kernel lens as an async iterable of `TimelineEvent`s. Sets up a private tracefs
+ * instance, drains its `trace_pipe` (opened non-blocking, polled), parses and assembles events,
+ * and tears the instance down on every path (stop, abort, error, process exit, SIGINT/SIGTERM/
+ * SIGHUP).
+ */
+import { readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import type { TimelineEvent } from '../events.js';
+import { readSocketsSync } from '../sockets/index.js';
+import { TraceAssembler } from './assemble.js';
+import { measureClockOffset } from './clock.js';
+import { hasField, symbolNames, type FilterWants } from './format.js';
+import { parseTraceLine } from './line.js';
+import {
+  closeQuietly,
+  configureInstance,
+  createInstance,
+  destroyInstance,
+  enableEvent,
+  openTracePipe,
+  readCpuStats,
+  removeStaleInstances,
+  resolveTracefs,
+} from './tracefs.js';
+import type { ClockInfo, TcpTrace, TraceCapabilities, TraceOptions, TraceStats } from './types.js';
+
+/** Socket calls traced with `includeSyscalls`. */
+export const SOCKET_SYSCALLS = [
+  'connect',
+  'accept4',
+  'sendto',
+  'sendmsg',
+  'write',
+  'writev',
+  'recvfrom',
+  'read',
+  'close',
+  'shutdown',
+];
+
+/** Extra signals always captured (not reported) so a process exit can say which one killed it. */
+const FATAL_SIGNALS = [1, 2, 3, 6, 9, 11, 14, 15];
+
+function commReader(): (pid: number) => string | undefined {
+  const cache = new Map<number, string>();
+  return (pid) => {
+    const hit = cache.get(pid);
+    if (hit !== undefined) return hit;
+    try {
+      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      if (cache.size > 4096) cache.clear();
+      cache.set(pid, comm);
+      return comm;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/**
+ * Starts tracing TCP state transitions, resets, retransmits, signals, process exits, socket
+ * syscalls and `trace_marker` lines in a private tracefs instance. Needs root (tracefs write).
+ * Throws `PermissionError` without tracefs access. Iterate the result for events; `stop()` (or the
+ * `signal` option) ends the iteration and removes the instance.
+ * @example
+ * const trace = traceTcp({ ports: [8006] });
+ * setTimeout(() => void trace.stop(), 5000);
+ * for await (const ev of trace) if (ev.kind === 'state') console.log(ev.oldState, '->', ev.newState, ev.pid);
+ * if (!trace.stats().complete) console.log('events were lost');
+ */
+export function traceTcp(options: TraceOptions = {}): TcpTrace {
+  const root = resolveTracefs(options.tracefsRoot ?? '/sys/kernel/tracing', options.mount !== false);
+  const prefix = options.instancePrefix ?? 'tcpscope';
+  removeStaleInstances(root, prefix);
+  const instance = createInstance(root, prefix);
+  const ports = [...new Set(options.ports ?? [])];
+  const signals = [...new Set(options.signals ?? [13])];
+  const pids = [...new Set(options.pids ?? [])];
+  let fd = -1;
+  let capabilities: TraceCapabilities;
+  let clock: ClockInfo;
+  try {
+    configureInstance(instance, options.bufferSizeKb ?? 4096);
+    const wants: FilterWants = { ports, signals: [...new Set([...signals, ...FATAL_SIGNALS])], pids };
+    const events = [
+      'sock/inet_sock_set_state',
+      'tcp/tcp_send_reset',
+      'tcp/tcp_receive_reset',
+      'tcp/tcp_destroy_sock',
+      'signal/signal_generate',
+    ];
+    if (options.retransmits !== false) events.push('tcp/tcp_retransmit_skb');
+    if (options.processExits !== false)
+      events.push('sched/sched_process_exit', 'syscalls/sys_enter_exit_group');
+    if (options.includeSyscalls === true)
+      for (const s of SOCKET_SYSCALLS) events.push(`syscalls/sys_exit_${s}`);
+    const enabled: string[] = [];
+    const missing: string[] = [];
+    let resetFormat;
+    for (const ev of events) {
+      const w = ev === 'syscalls/sys_enter_exit_group' ? { ...wants, pids } : wants;
+      const f = enableEvent(instance, ev, w);
+      if (f) enabled.push(ev);
+      else missing.push(ev);
+      if (ev === 'tcp/tcp_send_reset') resetFormat = f;
+    }
+    if (!enabled.includes('sock/inet_sock_set_state'))
+      throw new Error('this kernel has no sock:inet_sock_set_state tracepoint');
+    capabilities = {
+      resetReason: hasField(resetFormat, 'reason'),
+      resetState: hasField(resetFormat, 'state'),
+      resetReasons: resetFormat ? symbolNames(resetFormat.printFmt, 'reason') : [],
+      events: enabled,
+      missing,
+    };
+    const traceClock =
+      /\[(\w+)\]/.exec(readFileSync(join(instance, 'trace_clock'), 'utf8'))?.[1] ?? 'unknown';
+    const off = measureClockOffset();
+    clock = {
+      traceClock,
+      offsetNs: off.offsetNs,
+      uncertaintyNs: off.uncertaintyNs,
+      samples: off.samples,
+      resolutionNs: 1000n,
+    };
+    fd = openTracePipe(instance);
+  } catch (err) {
+    if (fd >= 0) closeQuietly(fd);
+    destroyInstance(instance);
+    throw err;
+  }
+
+  const commOf = commReader();
+  const asm = new TraceAssembler({
+    offsetNs: clock.offsetNs,
+    ports,
+    signals,
+    pids,
+    synthesizeTimeWait: options.synthesizeTimeWait !== false,
+    commOf,
+  });
+  const lookup = options.ownerLookup;
+  const scanOwners = (): void => {
+    try {
+      const { rows } = readSocketsSync({ owners: true, users: false });
+      for (const r of rows) {
+        if (r.pid === undefined) continue;
+        if (ports.length > 0 && !ports.includes(r.local.port) && !ports.includes(r.remote.port)) continue;
+        asm.setOwner(r.local, r.remote, { pid: r.pid, comm: r.comm ?? '' });
+      }
+    } catch {
+      // owners stay unknown; events still say pidIsOwner: false
+    }
+  };
+  if (lookup === undefined) scanOwners();
+  let lastScanMs = performance.now();
+
+  const counters = { lines: 0, events: 0, unparsed: 0, lostInPipe: 0 };
+  let queue: TimelineEvent[] = [];
+  let head = 0;
+  let waiter: (() => void) | undefined;
+  let ended = false;
+  let failure: unknown;
+  let timer: NodeJS.Timeout | undefined;
+  const buf = Buffer.allocUnsafe(1 << 16);
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  let finalStats: TraceStats | undefined;
+
+  const wake = (): void => {
+    const w = waiter;
+    waiter = undefined;
+    w?.();
+  };
+  const deliver = (evs: TimelineEvent[]): void => {
+    if (evs.length === 0) return;
+    counters.events += evs.length;
+    for (const e of evs) queue.push(e);
+    wake();
+  };
+  const consume = (text: string): void => {
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      const line = text.slice(start, nl);
+      start = nl + 1;
+      if (line === '') continue;
+      counters.lines++;
+      const rec = parseTraceLine(line);
+      if (rec.type === 'issue') counters.unparsed++;
+      else if (rec.type === 'lost') counters.lostInPipe += rec.count;
+      else asm.push(rec);
+    }
+    rest = text.slice(start);
+  };
+  /** Reads what trace_pipe has now; true when it stopped early because of the time budget. */
+  const drain = (budgetMs: number): boolean => {
+    const deadline = performance.now() + budgetMs;
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'EAGAIN') return false;
+        throw err;
+      }
+      if (n <= 0) return false;
+      consume(rest + decoder.write(buf.subarray(0, n)));
+      if (performance.now() > deadline) return true;
+    }
+  };
+  const resolveOwners = async (): Promise<void> => {
+    if (asm.unowned.size === 0) return;
+    const now = performance.now();
+    if (lookup === null) return;
+    if (lookup === undefined) {
+      if (now - lastScanMs < 500) return;
+      lastScanMs = now;
+      scanOwners();
+      asm.unowned.clear();
+      return;
+    }
+    const batch = [...asm.unowned.entries()].slice(0, 64);
+    for (const [key, t] of batch) {
+      asm.unowned.delete(key);
+      const owner = await lookup(t.local, t.remote);
+      if (owner) asm.setOwner(t.local, t.remote, owner);
+    }
+  };
+
+  const nowMonoUs = (): number => Number(process.hrtime.bigint() / 1000n);
+  const tick = (): void => {
+    timer = undefined;
+    if (ended) return;
+    let more = false;
+    try {
+      more = drain(50);
+      deliver(asm.flush(nowMonoUs()));
+    } catch (err) {
+      failure = err;
+      void stop();
+      return;
+    }
+    resolveOwners().then(
+      () => {
+        if (!ended) timer = setTimeout(tick, more ? 0 : (options.pollIntervalMs ?? 20));
+      },
+      () => {
+        if (!ended) timer = setTimeout(tick, options.pollIntervalMs ?? 20);
+      },
+    );
+  };
+
+  const readStats = (): TraceStats => {
+    if (finalStats) return finalStats;
+    const cpu = readCpuStats(instance);
+    const lostEvents = Math.max(counters.lostInPipe, cpu.overrun + cpu.dropped);
+    return {
+      ...counters,
+      overrun: cpu.overrun,
+      dropped: cpu.dropped,
+      lostEvents,
+      complete: lostEvents === 0,
+    };
+  };
+
+  const handlers: [string, (...a: unknown[]) => void][] = [];
+  const teardownSync = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (fd >= 0) {
+      try {
+        drain(200);
+        deliver(asm.flush(nowMonoUs(), true));
+      } catch {
+        // keep what we have
+      }
+      finalStats = readStats();
+      closeQuietly(fd);
+      fd = -1;
+    }
+    destroyInstance(instance);
+    for (const [sig, h] of handlers) process.removeListener(sig, h);
+    handlers.length = 0;
+    ended = true;
+    wake();
+  };
+  let resolveDone: () => void = () => undefined;
+  let rejectDone: (e: unknown) => void = () => undefined;
+  const done = new Promise<void>((res, rej) => {
+    resolveDone = res;
+    rejectDone = rej;
+  });
+  done.catch(() => undefined);
+  const stop = (): Promise<void> => {
+    if (!ended) teardownSync();
+    if (failure !== undefined) rejectDone(failure);
+    else resolveDone();
+    return Promise.resolve();
+  };
+
+  const onExit = (): void => teardownSync();
+  process.on('exit', onExit);
+  handlers.push(['exit', onExit]);
+  if (options.handleSignals !== false) {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      const h = (): void => {
+        void stop();
+        // Nobody else handles it: die by the same signal, as without us.
+        if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+      };
+      process.on(sig, h);
+      handlers.push([sig, h]);
+    }
+  }
+  options.signal?.addEventListener('abort', () => void stop(), { once: true });
+  if (options.signal?.aborted === true) void stop();
+  else timer = setTimeout(tick, 0);
+
+  const iterator = async function* (): AsyncGenerator<TimelineEvent> {
+    try {
+      for (;;) {
+        while (head < queue.length) yield queue[head++] as TimelineEvent;
+        queue = [];
+        head = 0;
+        if (ended) break;
+        await new Promise<void>((res) => (waiter = res));
+      }
+      while (head < queue.length) yield queue[head++] as TimelineEvent;
+      if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
+    } finally {
+      if (!ended) await stop();
+    }
+  };
+
+  return {
+    [Symbol.asyncIterator]: iterator,
+    stop,
+    stats: readStats,
+    clock,
+    capabilities,
+    instancePath: instance,
+    markerPath: join(instance, 'trace_marker'),
+    done,
+  };
+}
