@@ -8,3 +8,4 @@ export * from './report/explain/index.js';
 export * from './sockets/index.js';
 export * from './analysis/index.js';
 export * from './capture/index.js';
+export * from './trace/index.js';

@@ -163,7 +163,7 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
   let head = 0;
   let waiter: (() => void) | undefined;
   let ended = false;
-  let failure: unknown;
+  let failure: Error | undefined;
   let timer: NodeJS.Timeout | undefined;
   const buf = Buffer.allocUnsafe(1 << 16);
   const decoder = new StringDecoder('utf8');
@@ -241,7 +241,7 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
       more = drain(50);
       deliver(asm.flush(nowMonoUs()));
     } catch (err) {
-      failure = err;
+      failure = err instanceof Error ? err : new Error('reading trace_pipe failed', { cause: err });
       void stop();
       return;
     }
@@ -331,7 +331,7 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
         await new Promise<void>((res) => (waiter = res));
       }
       while (head < queue.length) yield queue[head++] as TimelineEvent;
-      if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
+      if (failure !== undefined) throw failure;
     } finally {
       if (!ended) await stop();
     }
