@@ -8,3 +8,6 @@ export * from './limits.js';
 export * from './steps.js';
 export * from './parser.js';
 export * from './buffer.js';
+export * from './writer.js';
+export * from './stream.js';
+export * from './samples.js';

@@ -162,7 +162,7 @@ export class CaptureParser {
         'bad-value',
         abs,
         4,
-        have,
+        4,
         `unknown file format (magic 0x${be.toString(16).padStart(8, '0')})`,
       );
     }

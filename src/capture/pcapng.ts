@@ -317,20 +317,7 @@ function setTimestamp(p: CaptureParser, iface: CaptureInterface, high: number, l
   p.setTsNs(ns + iface.tsOffsetSec * NS);
 }
 
-function finishRecord(p: CaptureParser, iface: CaptureInterface, dataAbs: number, caplen: number): void {
-  if (caplen > iface.snaplen) {
-    p.warn({
-      code: 'bad-length',
-      layer: 'pcapng',
-      offset: dataAbs,
-      needed: caplen,
-      available: iface.snaplen,
-      lengthSource: 'snaplen',
-      reason: `packet capture length ${caplen} bigger than snaplen of ${iface.snaplen}: truncated to the snaplen`,
-      fatal: false,
-    });
-    caplen = iface.snaplen;
-  }
+function finishRecord(p: CaptureParser, iface: CaptureInterface, caplen: number): void {
   p.caplen = caplen;
   p.linkType = iface.linkType;
   p.interfaceIndex = iface.interfaceIndex;
@@ -371,10 +358,15 @@ function readPacketBlock(
       'caplen',
     );
   }
+  if (caplen > iface.snaplen) {
+    // libpcap rejects this for pcapng (unlike pcap, where it truncates to the snaplen).
+    const reason = `invalid packet capture length ${caplen}, bigger than snaplen of ${iface.snaplen}`;
+    return p.stop('pcapng', 'bad-length', abs + 20, caplen, iface.snaplen, reason, 'snaplen');
+  }
   setTimestamp(p, iface, dv.getUint32(pos + 12, le), dv.getUint32(pos + 16, le));
   p.origLen = dv.getUint32(pos + 24, le);
   p.dataStart = pos + 28;
-  finishRecord(p, iface, abs + 28, caplen);
+  finishRecord(p, iface, caplen);
   return STEP_RECORD;
 }
 
@@ -397,6 +389,6 @@ function readSpb(p: CaptureParser, st: PcapngState, pos: number, len: number, ab
   p.tsFracNs = 0;
   p.origLen = origLen;
   p.dataStart = pos + 12;
-  finishRecord(p, iface, abs + 12, Math.min(origLen, iface.snaplen, room));
+  finishRecord(p, iface, Math.min(origLen, iface.snaplen, room));
   return STEP_RECORD;
 }
