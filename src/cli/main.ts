@@ -9,6 +9,7 @@ import { TcpscopeError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 // Subcommands register themselves below (one import and one call each).
 import { registerSockets } from './sockets.js';
+import { registerWatch } from './watch.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   // register subcommands here
   registerSockets(program);
+  registerWatch(program);
   return program;
 }
 

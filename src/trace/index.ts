@@ -12,3 +12,5 @@ export * from './clock.js';
 export * from './explain.js';
 export * from './names.js';
 export * from './tracefs.js';
+export * from './render.js';
+export * from './poll.js';
