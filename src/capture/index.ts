@@ -11,3 +11,4 @@ export * from './buffer.js';
 export * from './writer.js';
 export * from './stream.js';
 export * from './samples.js';
+export * from './live.js';
