@@ -1,0 +1,172 @@
+/**
+ * Real kernel, real processes on loopback: traceTcp sees every transition on both sides with the
+ * right owners, the seed's reset with its reason, the SIGPIPE and the client's death by it.
+ * Runs in parallel with other tracefs users: unique ports, port-filtered instances.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ResetEvent, SignalEvent, StateEvent, TimelineEvent, ProcessEvent } from '../../src/events.js';
+import { traceTcp, type TcpTrace } from '../../src/trace/index.js';
+
+const PEERS = fileURLToPath(new URL('./peers.mjs', import.meta.url));
+const children: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
+});
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((res) => s.close(() => res()));
+  return port;
+}
+
+function peer(role: string, port: number, mode: string): ChildProcess {
+  const c = spawn(process.execPath, [PEERS, role, String(port), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(c);
+  return c;
+}
+
+const exited = (c: ChildProcess): Promise<{ code: number | null; signal: string | null }> =>
+  new Promise((res) => {
+    if (c.exitCode !== null || c.signalCode !== null) res({ code: c.exitCode, signal: c.signalCode });
+    else c.once('exit', (code, signal) => res({ code, signal }));
+  });
+
+const listening = (c: ChildProcess): Promise<void> =>
+  new Promise((res, rej) => {
+    c.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('listening')) res();
+    });
+    c.once('exit', () => rej(new Error('server exited early')));
+  });
+
+async function collect(trace: TcpTrace, until: () => Promise<unknown>): Promise<TimelineEvent[]> {
+  const events: TimelineEvent[] = [];
+  const reading = (async () => {
+    for await (const ev of trace) events.push(ev);
+  })();
+  try {
+    await until();
+    await new Promise((r) => setTimeout(r, 300));
+  } finally {
+    await trace.stop();
+  }
+  await reading;
+  return events;
+}
+
+const transitions = (evs: TimelineEvent[], localPort: number): string[] =>
+  evs
+    .filter((e): e is StateEvent => e.kind === 'state' && e.local.port === localPort)
+    .map((e) => `${e.oldState}->${e.newState}${e.source === 'synthesized' ? '*' : ''}`);
+
+describe('traceTcp on loopback (real tracefs)', () => {
+  it('sees every transition of a client/server exchange on both sides, with owners', async () => {
+    const port = await freePort();
+    const trace = traceTcp({ ports: [port] });
+    expect(existsSync(trace.instancePath)).toBe(true);
+    expect(trace.clock.traceClock).toBe('mono');
+    const server = peer('server', port, 'exchange');
+    let client: ChildProcess | undefined;
+    const events = await collect(trace, async () => {
+      await listening(server);
+      client = peer('client', port, 'exchange');
+      await Promise.all([exited(client), exited(server)]);
+    });
+    expect(existsSync(trace.instancePath)).toBe(false);
+    const states = events.filter((e): e is StateEvent => e.kind === 'state');
+    const clientEv = states.find((e) => e.remote.port === port && e.local.port !== port);
+    expect(clientEv).toBeDefined();
+    const cport = clientEv?.local.port ?? -1;
+    expect(transitions(events, cport)).toEqual([
+      'CLOSE->SYN_SENT',
+      'SYN_SENT->ESTABLISHED',
+      'ESTABLISHED->FIN_WAIT1',
+      'FIN_WAIT1->FIN_WAIT2',
+      'FIN_WAIT2->TIME_WAIT*',
+    ]);
+    expect(transitions(events, port)).toEqual([
+      'CLOSE->LISTEN',
+      'LISTEN->SYN_RECV',
+      'SYN_RECV->ESTABLISHED',
+      'ESTABLISHED->CLOSE_WAIT',
+      'CLOSE_WAIT->LAST_ACK',
+      'LAST_ACK->CLOSE',
+      'LISTEN->CLOSE',
+    ]);
+    for (const e of states) {
+      const owner = e.local.port === port ? server.pid : client?.pid;
+      expect({ t: `${e.oldState}->${e.newState}`, pid: e.pid, owner: e.pidIsOwner }).toEqual({
+        t: `${e.oldState}->${e.newState}`,
+        pid: owner,
+        owner: true,
+      });
+    }
+    const tw = states.find((e) => e.newState === 'TIME_WAIT');
+    expect(tw?.note).toMatch(/time-wait mini-socket/);
+    expect(trace.stats().complete).toBe(true);
+  });
+
+  it("reproduces the seed: reset with the kernel's reason, SIGPIPE for the client, death by signal 13", async () => {
+    const port = await freePort();
+    const trace = traceTcp({ ports: [port] });
+    const server = peer('server', port, 'seed');
+    let client: ChildProcess | undefined;
+    let clientEnd: { code: number | null; signal: string | null } | undefined;
+    const events = await collect(trace, async () => {
+      await listening(server);
+      client = peer('client', port, 'seed');
+      clientEnd = await exited(client);
+      await exited(server);
+    });
+    expect(clientEnd).toEqual({ code: null, signal: 'SIGPIPE' });
+    const cpid = client?.pid;
+    const sent = events.find((e): e is ResetEvent => e.kind === 'reset' && e.direction === 'sent');
+    expect(sent).toBeDefined();
+    expect(sent?.local.port).toBe(port);
+    expect(typeof sent?.reason).toBe('string');
+    expect(sent?.reason).toBe('TCP_TIMEWAIT_SOCKET'); // what Linux 6.x reports here
+    const received = events.find((e): e is ResetEvent => e.kind === 'reset' && e.direction === 'received');
+    expect(received?.pid).toBe(cpid);
+    expect(received?.state).toBe('CLOSE_WAIT');
+    const cport = received?.local.port;
+    expect(transitions(events, cport ?? -1)).toEqual([
+      'CLOSE->SYN_SENT',
+      'SYN_SENT->ESTABLISHED',
+      'ESTABLISHED->CLOSE_WAIT',
+      'CLOSE_WAIT->CLOSE',
+    ]);
+    const sig = events.find((e): e is SignalEvent => e.kind === 'signal');
+    expect(sig).toMatchObject({ sig: 13, signame: 'SIGPIPE', pid: cpid, result: 'delivered' });
+    const exit = events.find((e): e is ProcessEvent => e.kind === 'process' && e.pid === cpid);
+    expect(exit).toMatchObject({ action: 'exit', signal: 'SIGPIPE' });
+    // Order on the one clock: reset sent, reset received, SIGPIPE, exit.
+    const order = [sent, received, sig, exit].map((e) => e?.tsNs ?? 0n);
+    expect([...order].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(order);
+  });
+
+  it('reports trace_marker lines on the realtime clock (mono offset verified against tracefs)', async () => {
+    const port = await freePort();
+    const trace = traceTcp({ ports: [port] });
+    const beforeNs = BigInt(Date.now()) * 1_000_000n;
+    const monoBefore = process.hrtime.bigint();
+    writeFileSync(trace.markerPath, 'lab: hello marker');
+    const monoAfter = process.hrtime.bigint();
+    const events = await collect(trace, () => new Promise((r) => setTimeout(r, 100)));
+    const marker = events.find((e) => e.kind === 'marker' && e.text === 'lab: hello marker');
+    expect(marker).toBeDefined();
+    const ts = marker?.tsNs ?? 0n;
+    // The kernel stamped the marker between our two CLOCK_MONOTONIC reads (µs resolution).
+    const lo = monoBefore + trace.clock.offsetNs - 1000n - trace.clock.uncertaintyNs;
+    const hi = monoAfter + trace.clock.offsetNs + 1000n + trace.clock.uncertaintyNs;
+    expect(ts >= lo && ts <= hi).toBe(true);
+    expect(ts >= beforeNs - 2_000_000n).toBe(true);
+    expect(trace.clock.uncertaintyNs < 1_000_000n).toBe(true);
+  });
+});
