@@ -74,6 +74,8 @@ export interface LiveCapture extends AsyncIterable<CaptureRecord> {
   readonly done: Promise<LiveCaptureSummary>;
   /** Resolves once tcpdump says it is listening (or has exited): traffic sent after it is seen. */
   readonly ready: Promise<void>;
+  /** What tcpdump has written on stderr so far. */
+  readonly stderr: string;
 }
 
 /**
@@ -286,6 +288,9 @@ export function liveCapture(opts: LiveCaptureOptions): LiveCapture {
     stop,
     done,
     ready,
+    get stderr() {
+      return stderr;
+    },
     [Symbol.asyncIterator]: iterate,
   };
 }

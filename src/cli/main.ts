@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 // Subcommands register themselves below (one import and one call each).
 import { registerSockets } from './sockets.js';
 import { registerWatch } from './watch.js';
+import { registerCapture } from './capture.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   // register subcommands here
   registerSockets(program);
   registerWatch(program);
+  registerCapture(program);
   return program;
 }
 
