@@ -93,6 +93,7 @@ async function runWatch(o: WatchOpts): Promise<void> {
         pids: o.pid,
         signals,
         tracefsRoot: o.tracefs,
+        mount: o.tracefs === '/sys/kernel/tracing',
         bufferSizeKb: Number(o.bufferKb),
         includeSyscalls: o.syscalls === true,
         handleSignals: false,

@@ -171,11 +171,8 @@ function endpointsOf(kv: Map<string, string>): { local: Endpoint; remote: Endpoi
 
 function parseSyscallRet(text: string): number {
   const t = text.trim();
-  if (t.startsWith('0x')) {
-    const v = BigInt.asIntN(64, BigInt(t));
-    return Number(v);
-  }
-  return Number(t);
+  if (/^0x[0-9a-f]{1,16}$/i.test(t)) return Number(BigInt.asIntN(64, BigInt(t)));
+  return /^-?\d+$/.test(t) ? Number(t) : NaN;
 }
 
 function decodeBody(h: TraceLineHeader, event: string, body: string): TraceRecord | TraceLineIssue {

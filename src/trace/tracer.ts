@@ -72,7 +72,10 @@ function commReader(): (pid: number) => string | undefined {
  * if (!trace.stats().complete) console.log('events were lost');
  */
 export function traceTcp(options: TraceOptions = {}): TcpTrace {
-  const root = resolveTracefs(options.tracefsRoot ?? '/sys/kernel/tracing', options.mount !== false);
+  const root = resolveTracefs(
+    options.tracefsRoot ?? '/sys/kernel/tracing',
+    options.mount ?? options.tracefsRoot === undefined,
+  );
   const prefix = options.instancePrefix ?? 'tcpscope';
   removeStaleInstances(root, prefix);
   const instance = createInstance(root, prefix);

@@ -30,7 +30,7 @@ export interface TraceOptions {
   readonly signals?: readonly number[];
   /** Where tracefs is mounted. Default `/sys/kernel/tracing`. */
   readonly tracefsRoot?: string;
-  /** Mount tracefs at `tracefsRoot` when it is not mounted (root only). Default true. */
+  /** Mount tracefs at `tracefsRoot` when it is not mounted (root only). Default: only for the default root. */
   readonly mount?: boolean;
   /** Per-CPU ring buffer size in KiB. Default 4096. */
   readonly bufferSizeKb?: number;

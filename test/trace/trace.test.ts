@@ -15,7 +15,8 @@ const PEERS = fileURLToPath(new URL('./peers.mjs', import.meta.url));
 const children: ChildProcess[] = [];
 
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
+  for (const c of children)
+    if (c.exitCode === null && c.signalCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
 });
 
 async function freePort(): Promise<number> {
@@ -27,7 +28,9 @@ async function freePort(): Promise<number> {
 }
 
 function peer(role: string, port: number, mode: string): ChildProcess {
-  const c = spawn(process.execPath, [PEERS, role, String(port), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const c = spawn(process.execPath, [PEERS, role, String(port), mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.push(c);
   return c;
 }
