@@ -1,3 +1,4 @@
+/* global process, setTimeout, setInterval, clearInterval */
 // Test peers for the kernel-lens tests. Roles:
 //   server <port> exchange|seed   listen on 127.0.0.1:<port>, print "listening <port>", handle one connection
 //   client <port> exchange|seed   connect and play the role; seed: dies by SIGPIPE like the seed's C client
