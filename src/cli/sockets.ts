@@ -15,8 +15,9 @@ import {
   formatNetstatRow,
   type NetstatFormatOptions,
 } from '../sockets/netstat-format.js';
-import { readSockets } from '../sockets/read.js';
-import type { ReadSocketsResult, SocketRow } from '../sockets/types.js';
+import { readRawSocketTable, readSockets } from '../sockets/read.js';
+import { formatNetstatFromProc } from '../sockets/netstat-stream.js';
+import type { ProcTcpIssue, ReadSocketsResult, SocketRow } from '../sockets/types.js';
 import { InputError } from '../util/errors.js';
 
 interface SocketsCliOptions {
@@ -102,12 +103,25 @@ async function renderOnce(
   fmt: NetstatFormatOptions,
   lang: Lang,
 ): Promise<string> {
-  const res = await sample(o, filter);
-  for (const issue of res.issues) {
-    process.stderr.write(
-      `tcpscope: /proc/net/${issue.proto} line ${issue.lineNumber}: ${issue.field} "${issue.raw}": ${issue.reason}\n`,
+  if (o.format === 'netstat' && !o.json && !o.explain && !filter.pids) {
+    // Fast path: format straight from the /proc text (no row objects), same output.
+    const raw = await readRawSocketTable({
+      ...(o.procRoot ? { procRoot: o.procRoot } : {}),
+      ...(filter.families ? { families: filter.families } : {}),
+    });
+    const out = formatNetstatFromProc(
+      raw,
+      {
+        ...(filter.ports ? { ports: filter.ports } : {}),
+        ...(filter.states ? { states: filter.states } : {}),
+      },
+      fmt,
     );
+    reportIssues(out.issues);
+    return out.text;
   }
+  const res = await sample(o, filter);
+  reportIssues(res.issues);
   if (o.json) {
     const rows = o.explain ? res.shown.map((r) => ({ ...r, notes: explainSocketRow(r, lang) })) : res.shown;
     return JSON.stringify({ rows, issues: res.issues, stats: res.stats }, null, 2) + '\n';
@@ -122,6 +136,14 @@ async function renderOnce(
     lang,
     colour: o.color !== false && process.stdout.isTTY === true,
   });
+}
+
+function reportIssues(issues: readonly ProcTcpIssue[]): void {
+  for (const issue of issues) {
+    process.stderr.write(
+      `tcpscope: /proc/net/${issue.proto} line ${issue.lineNumber}: ${issue.field} "${issue.raw}": ${issue.reason}\n`,
+    );
+  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -15,3 +15,4 @@ export * from './explain.js';
 export * from './diff.js';
 export * from './owners-parallel.js';
 export * from './duration.js';
+export * from './netstat-stream.js';

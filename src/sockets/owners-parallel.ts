@@ -23,6 +23,8 @@ parentPort.postMessage({ triples, counts }, [triples.buffer]);
 
 /** A scan running on a worker; `finish` makes the caller help, then merges. */
 export interface ParallelOwnerScan {
+  /** Helps until the task list is done, then returns every `inode, pid, fd` triple and the counts. */
+  finishTriples(): Promise<{ triples: number[]; counts: Int32Array }>;
   finish(wanted: ReadonlySet<number> | undefined, withCmdline: boolean): Promise<OwnerScan>;
 }
 
@@ -48,25 +50,30 @@ export function startParallelOwnerScan(procRoot: string, pids: Int32Array): Para
   });
   // The outcome is consumed in finish(); avoid an unhandled rejection if the caller throws first.
   fromWorker.catch(() => undefined);
+  const finishTriples = async (): Promise<{ triples: number[]; counts: Int32Array }> => {
+    const out: number[] = [];
+    const counts = new Int32Array(4);
+    scanPidsLoop({ readdirSync, readlinkSync }, procRoot, tasks, next, out, counts);
+    let theirs: { triples: Float64Array; counts: Int32Array };
+    try {
+      theirs = await fromWorker;
+    } catch {
+      // The worker failed (cannot start threads here?): rescan everything on this thread.
+      await worker.terminate();
+      const again: number[] = [];
+      const c2 = new Int32Array(4);
+      scanPidsLoop({ readdirSync, readlinkSync }, procRoot, plan, new Int32Array(1), again, c2);
+      return { triples: again, counts: c2 };
+    }
+    for (let i = 0; i < theirs.triples.length; i++) out.push(theirs.triples[i] as number);
+    for (let i = 0; i < 4; i++) counts[i] = (counts[i] as number) + (theirs.counts[i] as number);
+    return { triples: out, counts };
+  };
   return {
+    finishTriples,
     async finish(wanted, withCmdline) {
-      const out: number[] = [];
-      const counts = new Int32Array(4);
-      scanPidsLoop({ readdirSync, readlinkSync }, procRoot, tasks, next, out, counts);
-      let theirs: { triples: Float64Array; counts: Int32Array };
-      try {
-        theirs = await fromWorker;
-      } catch {
-        // The worker failed (cannot start threads here?): rescan everything on this thread.
-        await worker.terminate();
-        const again: number[] = [];
-        const c2 = new Int32Array(4);
-        scanPidsLoop({ readdirSync, readlinkSync }, procRoot, plan, new Int32Array(1), again, c2);
-        return toScan(procRoot, again, c2, wanted, withCmdline);
-      }
-      const merged = out.concat(Array.from(theirs.triples));
-      for (let i = 0; i < 4; i++) counts[i] = (counts[i] as number) + (theirs.counts[i] as number);
-      return toScan(procRoot, merged, counts, wanted, withCmdline);
+      const { triples, counts } = await finishTriples();
+      return toScan(procRoot, triples, counts, wanted, withCmdline);
     },
   };
 }

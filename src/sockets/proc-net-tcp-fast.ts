@@ -44,6 +44,86 @@ export class AddressCache {
   }
 }
 
+/** Indexes into the `fields` array `scanLineFields` fills. */
+export const F_LPORT = 0;
+export const F_RPORT = 1;
+export const F_ST = 2;
+export const F_TX = 3;
+export const F_RX = 4;
+export const F_TR = 5;
+export const F_WHEN = 6;
+export const F_RETR = 7;
+export const F_UID = 8;
+export const F_PROBES = 9;
+export const F_INODE = 10;
+/** Text offsets of the local and remote address hex digits. */
+export const F_LADDR = 11;
+export const F_RADDR = 12;
+
+/**
+ * Reads the numeric fields of the line `text[start, end)` into `fields` (see the F_ constants)
+ * without allocating. Returns false when the line differs from the kernel's layout.
+ */
+export function scanLineFields(
+  text: string,
+  start: number,
+  end: number,
+  al: number,
+  fields: Float64Array,
+): boolean {
+  let p = text.indexOf(':', start);
+  if (p === -1 || p >= end || text.charCodeAt(p + 1) !== 32) return false;
+  p += 2;
+  // local ADDR:PORT remote ADDR:PORT st tx:rx tr:when retr
+  if (p + 2 * (al + 6) + 42 > end) return false;
+  if (text.charCodeAt(p + al) !== 58 || text.charCodeAt(p + al + 5) !== 32) return false;
+  const lport = hexAt(text, p + al + 1, 4);
+  const q = p + al + 6;
+  if (text.charCodeAt(q + al) !== 58 || text.charCodeAt(q + al + 5) !== 32) return false;
+  const rport = hexAt(text, q + al + 1, 4);
+  let r = q + al + 6;
+  const st = hexAt(text, r, 2);
+  if (text.charCodeAt(r + 2) !== 32 || text.charCodeAt(r + 11) !== 58 || text.charCodeAt(r + 20) !== 32)
+    return false;
+  const tx = hexAt(text, r + 3, 8);
+  const rx = hexAt(text, r + 12, 8);
+  r += 21;
+  if (text.charCodeAt(r + 2) !== 58 || text.charCodeAt(r + 11) !== 32 || text.charCodeAt(r + 20) !== 32)
+    return false;
+  const tr = hexAt(text, r, 2);
+  const when = hexAt(text, r + 3, 8);
+  const retr = hexAt(text, r + 12, 8);
+  if (lport < 0 || rport < 0 || st < 0 || tx < 0 || rx < 0 || tr < 0 || when < 0 || retr < 0) return false;
+  r += 20;
+  // uid (%5u), timeout (%8d), inode (%lu): space-padded decimals.
+  for (let k = 0; k < 3; k++) {
+    while (r < end && text.charCodeAt(r) === 32) r++;
+    let v = 0;
+    let digits = 0;
+    for (; r < end; r++) {
+      const c = text.charCodeAt(r);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+      digits++;
+    }
+    if (digits === 0 || digits > 15 || (r < end && text.charCodeAt(r) !== 32)) return false;
+    fields[F_UID + k] = v;
+  }
+  fields[F_LPORT] = lport;
+  fields[F_RPORT] = rport;
+  fields[F_ST] = st;
+  fields[F_TX] = tx;
+  fields[F_RX] = rx;
+  fields[F_TR] = tr;
+  fields[F_WHEN] = when;
+  fields[F_RETR] = retr;
+  fields[F_LADDR] = p;
+  fields[F_RADDR] = q;
+  return true;
+}
+
+const scratch = new Float64Array(13);
+
 /**
  * Parses the line `text[start, end)` on the fast path, or returns undefined.
  * @example parseLineFast(text, 0, text.length, 'tcp', states, timers, cache)
@@ -58,68 +138,34 @@ export function parseLineFast(
   cache: AddressCache,
 ): ProcTcpEntry | undefined {
   const al = proto === 'tcp' ? 8 : 32;
-  let p = text.indexOf(':', start);
-  if (p === -1 || p >= end || text.charCodeAt(p + 1) !== 32) return undefined;
-  p += 2;
-  // local ADDR:PORT remote ADDR:PORT st tx:rx tr:when retr
-  const fixed = 2 * (al + 6) + 3 + 18 + 12 + 9;
-  if (p + fixed > end) return undefined;
-  if (text.charCodeAt(p + al) !== 58 || text.charCodeAt(p + al + 5) !== 32) return undefined;
-  const lport = hexAt(text, p + al + 1, 4);
-  const q = p + al + 6;
-  if (text.charCodeAt(q + al) !== 58 || text.charCodeAt(q + al + 5) !== 32) return undefined;
-  const rport = hexAt(text, q + al + 1, 4);
-  let r = q + al + 6;
-  const st = hexAt(text, r, 2);
-  if (text.charCodeAt(r + 2) !== 32 || text.charCodeAt(r + 11) !== 58 || text.charCodeAt(r + 20) !== 32)
-    return undefined;
-  const tx = hexAt(text, r + 3, 8);
-  const rx = hexAt(text, r + 12, 8);
-  r += 21;
-  if (text.charCodeAt(r + 2) !== 58 || text.charCodeAt(r + 11) !== 32 || text.charCodeAt(r + 20) !== 32)
-    return undefined;
-  const tr = hexAt(text, r, 2);
-  const when = hexAt(text, r + 3, 8);
-  const retr = hexAt(text, r + 12, 8);
-  if ((lport | rport | st | tx | rx | tr | when | retr) < 0) return undefined;
-  const state = states[st];
+  const f = scratch;
+  if (!scanLineFields(text, start, end, al, f)) return undefined;
+  const state = states[f[F_ST] as number];
   if (state === undefined) return undefined;
-  r += 20;
-  // uid (%5u), timeout (%8d), inode (%lu): space-padded decimals.
-  const nums = [0, 0, 0];
-  for (let k = 0; k < 3; k++) {
-    while (r < end && text.charCodeAt(r) === 32) r++;
-    let v = 0;
-    let digits = 0;
-    for (; r < end; r++) {
-      const c = text.charCodeAt(r);
-      if (c < 48 || c > 57) break;
-      v = v * 10 + (c - 48);
-      digits++;
-    }
-    if (digits === 0 || digits > 15 || (r < end && text.charCodeAt(r) !== 32)) return undefined;
-    nums[k] = v;
-  }
+  const p = f[F_LADDR] as number;
+  const q = f[F_RADDR] as number;
   const local = cache.get(text.slice(p, p + al), al === 32);
   const remote = cache.get(text.slice(q, q + al), al === 32);
   if (local === undefined || remote === undefined) return undefined;
+  const tr = f[F_TR] as number;
+  const when = f[F_WHEN] as number;
   return {
     proto,
     family: proto === 'tcp' ? 4 : 6,
-    local: { addr: local, port: lport },
-    remote: { addr: remote, port: rport },
+    local: { addr: local, port: f[F_LPORT] as number },
+    remote: { addr: remote, port: f[F_RPORT] as number },
     state,
-    sendQ: tx,
-    recvQ: rx,
-    inode: nums[2] as number,
-    uid: nums[0] as number,
+    sendQ: f[F_TX] as number,
+    recvQ: f[F_RX] as number,
+    inode: f[F_INODE] as number,
+    uid: f[F_UID] as number,
     timer: {
       kind: timerKinds[tr] ?? 'unknown',
       code: tr,
       expiresTicks: when,
       expiresMs: when * 10,
-      retransmits: retr,
-      probes: nums[1] as number,
+      retransmits: f[F_RETR] as number,
+      probes: f[F_PROBES] as number,
     },
     user: undefined,
     pid: undefined,

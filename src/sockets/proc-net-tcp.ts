@@ -12,7 +12,7 @@ import { AddressCache, parseLineFast } from './proc-net-tcp-fast.js';
 import type { ProcTcpEntry, ProcTcpIssue, SocketTimer, TimerKind } from './types.js';
 
 /** Kernel TCP state numbers (include/net/tcp_states.h). */
-const STATES: readonly (TcpState | undefined)[] = [
+export const STATES: readonly (TcpState | undefined)[] = [
   undefined,
   'ESTABLISHED',
   'SYN_SENT',
@@ -34,7 +34,7 @@ export function tcpStateCode(state: TcpState): number {
   return STATES.indexOf(state);
 }
 
-const TIMER_KINDS: readonly TimerKind[] = ['off', 'on', 'keepalive', 'timewait', 'persist'];
+export const TIMER_KINDS: readonly TimerKind[] = ['off', 'on', 'keepalive', 'timewait', 'persist'];
 
 /** Minimum whitespace-separated fields: sl … inode. */
 const MIN_FIELDS = 10;
