@@ -24,7 +24,7 @@ export type CaptureInput = string | Readable | AsyncIterable<Uint8Array | string
 export interface OpenCaptureOptions {
   /** Stream used for `-` (default process.stdin). */
   readonly stdin?: Readable;
-  /** Chunk size for files (default 1 MiB). */
+  /** Chunk size for files (default 256 KiB). */
   readonly chunkBytes?: number;
   /**
    * Called with the bytes of every fully parsed unit (file header, record, block) in file order:
@@ -48,7 +48,7 @@ function toSource(
 ): { src: AsyncIterable<unknown>; name: string } {
   if (input === '-') return { src: opts.stdin ?? process.stdin, name: 'standard input' };
   if (typeof input === 'string') {
-    return { src: createReadStream(input, { highWaterMark: opts.chunkBytes ?? 1 << 20 }), name: input };
+    return { src: createReadStream(input, { highWaterMark: opts.chunkBytes ?? 1 << 18 }), name: input };
   }
   return { src: input, name: 'stream' };
 }
