@@ -97,8 +97,9 @@ export function explainSocketRow(row: SocketRow, lang: Lang = 'en', secondsInSta
   const add = (key: SocketNoteKey, params: Record<string, string | number> = {}): void => {
     notes.push({ key, text: socketNote(key, params, lang) });
   };
-  if (row.state === 'LISTEN') add('listen-recvq', { recvQ: row.recvQ });
-  else if (row.recvQ > 0 && PEER_CLOSED.has(row.state))
+  if (row.state === 'LISTEN') {
+    if (row.recvQ > 0) add('listen-recvq', { recvQ: row.recvQ });
+  } else if (row.recvQ > 0 && PEER_CLOSED.has(row.state))
     add('recvq-with-fin', { recvQ: row.recvQ, unread: row.recvQ - 1 });
   else if (row.recvQ > 0) add('recvq-unread', { recvQ: row.recvQ });
   if (row.state !== 'LISTEN' && row.sendQ > 0) {

@@ -24,8 +24,13 @@ const NO_PROGRAM = '-'.padEnd(PROGNAME_WIDTH);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** netstat's `addr:port` text: `*` for port 0, cut to 22 characters (plus `:`) like addr_do_one. */
+/**
+ * netstat's `addr:port` text: `*` for port 0, a v4-mapped address as dotted quad, cut to 22
+ * characters (plus `:`) like net-tools' addr_do_one.
+ */
 export function formatNetstatAddress(addr: string, port: number): string {
+  // net-tools prints an IPv4-mapped IPv6 address as its dotted quad (fix_v4_address).
+  if (addr.startsWith('::ffff:') && addr.includes('.')) addr = addr.slice(7);
   const service = port === 0 ? '*' : String(port);
   if (addr.length + service.length <= ADDR_WIDTH) return `${addr}:${service}`;
   const portLen = Math.min(service.length, ADDR_WIDTH - 4);
@@ -53,6 +58,8 @@ export function formatNetstatTimer(t: SocketTimer): string {
       return `keepalive (${secs}/${t.retransmits}/${t.probes})`;
     case 3:
       return `timewait (${secs}/${t.retransmits}/${t.probes})`;
+    case 4:
+      return `probe (${secs}/${t.retransmits}/${t.probes})`;
     default:
       return `unkn-${t.code} (${secs}/${t.retransmits}/${t.probes})`;
   }

@@ -50,14 +50,19 @@ function readSmall(path: string): Buffer | undefined {
 
 /**
  * netstat's program name: argv[0] from the first 511 bytes of cmdline, cut after its last `/`
- * when it starts with `/` (the whole argv[0] string, spaces and all, as net-tools does).
+ * when it starts with `/` (the whole argv[0] string, spaces and all, as net-tools does); bytes
+ * outside printable ASCII become `.`.
  * @example netstatProgramName(Buffer.from('/usr/bin/node\0x.js\0')) === 'node'
  */
 export function netstatProgramName(cmdline: Uint8Array): string {
   const bytes = cmdline.subarray(0, 511);
-  let end = bytes.indexOf(0);
-  if (end === -1) end = bytes.length;
-  let s = Buffer.from(bytes.subarray(0, end)).toString('utf8');
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i] as number;
+    if (c === 0) break;
+    // net-tools 2.10 replaces anything outside printable 7-bit ASCII with '.'.
+    s += c < 0x20 || c > 0x7e ? '.' : String.fromCharCode(c);
+  }
   if (s.startsWith('/')) s = s.slice(s.lastIndexOf('/') + 1);
   return s;
 }

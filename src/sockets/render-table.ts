@@ -66,7 +66,11 @@ export function renderSocketTable(rows: readonly SocketRow[], opts: RenderTableO
   const colours = pc.createColors(opts.colour ?? pc.isColorSupported);
   const table = new Table({
     head: ['#', 'Proto', 'Recv-Q', 'Send-Q', 'Local', 'Remote', 'State', 'PID/comm', 'User', 'Timer'],
-    style: { head: opts.colour === false ? [] : ['bold'], border: opts.colour === false ? [] : ['grey'] },
+    style: {
+      compact: true,
+      head: opts.colour === false ? [] : ['bold'],
+      border: opts.colour === false ? [] : ['grey'],
+    },
     colAligns: ['right', 'left', 'right', 'right', 'left', 'left', 'left', 'left', 'left', 'left'],
   });
   const notes: string[] = [];
