@@ -2,19 +2,13 @@
 // socket-table lens must show, on 127.0.0.1, ::1 and a v4-mapped ::ffff:127.0.0.1 listener.
 // Prints one JSON line {"ready":true, ports:[...]} once every socket is in its state; exits when
 // stdin closes (the test also kills it by pid). Every wait is bounded.
+/* global process, setTimeout, Buffer */
 import net from 'node:net';
 
 process.title = 'tcpscope-peer';
 const keep = [];
 const ports = new Set();
-const deadline = Date.now() + 20_000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, test) {
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`peer: timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 function listen(host, onConn, opts = {}) {
   return new Promise((resolve, reject) => {
     const srv = net.createServer(opts, onConn);
