@@ -71,11 +71,12 @@ async function runWatch(o: WatchOpts): Promise<void> {
   const abort = new AbortController();
   let trace: TcpTrace | undefined;
   let endedBy = 'end';
-  const onSignal = (sig: NodeJS.Signals): void => {
-    endedBy = sig;
+  const stopBy = (why: string): void => {
+    endedBy = why;
     abort.abort();
     void trace?.stop();
   };
+  const onSignal = (sig: NodeJS.Signals): void => stopBy(sig);
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, onSignal);
   const timer = durationS !== undefined ? setTimeout(() => onSignal('SIGALRM'), durationS * 1000) : undefined;
   let source: AsyncIterable<TimelineEvent>;
@@ -118,7 +119,11 @@ async function runWatch(o: WatchOpts): Promise<void> {
     for await (const ev of source) {
       if (!wanted(ev, states)) continue;
       out(o.json === true ? eventToJson(ev) : formatWatchLine(ev, o.lang, localOffsetMin));
-      if (count !== undefined && ++n >= count) break;
+      n++;
+      if (count !== undefined && n >= count) {
+        endedBy = '--count';
+        break;
+      }
     }
   } finally {
     if (timer) clearTimeout(timer);

@@ -75,6 +75,7 @@ export class TraceAssembler {
   private readonly out: Slot[] = [];
   /** Pids that owned a watched socket (their exits are reported). */
   readonly ownerPids = new Set<number>();
+  private readonly ownerComms = new Map<string, string>();
   /** 4-tuples seen without an owner (the tracer may resolve them by fd scan). */
   readonly unowned = new Map<string, { local: Endpoint; remote: Endpoint }>();
   lastMonoUs = 0;
@@ -130,7 +131,7 @@ export class TraceAssembler {
       const task = this.taskOf(rec);
       this.put(this.owners, key, task);
       this.unowned.delete(key);
-      this.ownerPids.add(task.pid);
+      this.addOwnerPid(task);
       return { ...task, pidIsOwner: true };
     }
     const known =
@@ -144,6 +145,11 @@ export class TraceAssembler {
     if (local.port !== 0 && this.unowned.size < 10_000) this.unowned.set(key, { local, remote });
     if (rec.tid === 0) return { pidIsOwner: false };
     return { ...this.taskOf(rec), pidIsOwner: false };
+  }
+
+  private addOwnerPid(o: SocketOwnerInfo): void {
+    this.ownerPids.add(o.pid);
+    if (o.comm !== '<...>') this.put(this.ownerComms, String(o.pid), o.comm);
   }
 
   /** Feeds one record. */
@@ -301,7 +307,7 @@ export class TraceAssembler {
     if (!p) return;
     const local = { addr: rec.local.addr, port: rec.local.port };
     this.put(this.owners, sockKey(local, rec.remote), p.owner);
-    this.ownerPids.add(p.owner.pid);
+    this.addOwnerPid(p.owner);
     p.slot.ev = this.stateEvent(p.rec, local, rec.remote, 'CLOSE', 'SYN_SENT', 'traced', {
       ...p.owner,
       pidIsOwner: true,
@@ -385,7 +391,7 @@ export class TraceAssembler {
         lens: 'process',
         action: 'exit',
         pid,
-        comm: rec.exitComm,
+        comm: this.ownerComms.get(String(pid)) ?? rec.exitComm,
         exitCode: code ?? null,
         signal: code === undefined && sig !== undefined ? signalName(sig) : null,
       },

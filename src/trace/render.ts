@@ -42,10 +42,14 @@ export function formatWatchLine(ev: TimelineEvent, lang: Lang = 'en', localOffse
     case 'state': {
       const span = ev.inOldStateNs !== undefined ? ` (${formatSpan(ev.inOldStateNs)})` : '';
       const tag = ev.source === 'traced' ? '' : ` [${ev.source}]`;
-      const meaning =
-        ev.source === 'sampled'
-          ? `${stateMeaning(ev.oldState, ev.newState, lang)}; ${traceNote('sampled', {}, lang)}`
-          : stateMeaning(ev.oldState, ev.newState, lang);
+      let meaning = stateMeaning(ev.oldState, ev.newState, lang);
+      if (ev.source === 'sampled') meaning += `; ${traceNote('sampled', {}, lang)}`;
+      else if (ev.source === 'synthesized' && ev.newState === 'TIME_WAIT')
+        meaning += `; ${traceNote('time-wait-synthesized', {}, lang)}`;
+      else if (ev.source === 'synthesized' && ev.oldState === 'TIME_WAIT')
+        meaning = /reset/.test(ev.note ?? '')
+          ? traceNote('time-wait-reset', {}, lang)
+          : traceNote('time-wait-expired', { seconds: 60 }, lang);
       return `${t} ${ep(ev.local)} -> ${ep(ev.remote)} ${ev.oldState} -> ${ev.newState}${span}${tag} ${who(ev.pid, ev.comm, ev.pidIsOwner)}: ${meaning}`;
     }
     case 'reset': {
