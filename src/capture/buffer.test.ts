@@ -219,6 +219,14 @@ describe('pcapng', () => {
     const r = bad((dv) => dv.setUint32(epbAt + 20, 200, true));
     expect(r.stop).toMatchObject({ code: 'bad-length', lengthSource: 'caplen' });
     expect(bad((dv) => dv.setUint32(8, 0x01020304, false)).stop?.reason).toMatch(/byte-order magic/);
+    // EPB caplen above the interface's snaplen: fatal, as libpcap does for pcapng
+    expect(bad((dv) => dv.setUint32(28 + 12, 10, true)).stop).toMatchObject({
+      code: 'bad-length',
+      lengthSource: 'snaplen',
+      needed: 60,
+      available: 10,
+      reason: 'invalid packet capture length 60, bigger than snaplen of 10',
+    });
   });
 
   test('cut at every length gives the exact issue', () => {

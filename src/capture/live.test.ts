@@ -144,6 +144,27 @@ describe('real tcpdump on lo', () => {
     expect(alive(pid)).toBe(false);
   });
 
+  test('tcpdump killed from outside: CaptureError naming the signal, packets before it kept', async () => {
+    const cap = liveCapture({ iface: 'lo', filter: ['tcp', 'port', String(port)] });
+    const recs: CaptureRecord[] = [];
+    let err: unknown;
+    const consumer = (async () => {
+      try {
+        for await (const r of cap) recs.push(r);
+      } catch (e) {
+        err = e;
+      }
+    })();
+    await cap.ready;
+    await talk();
+    for (let i = 0; i < 100 && recs.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    process.kill(cap.pid!, 'SIGKILL');
+    await consumer;
+    expect(recs.length).toBeGreaterThanOrEqual(3);
+    expect(err).toBeInstanceOf(CaptureError);
+    expect((err as Error).message).toMatch(/tcpdump was killed by SIGKILL after \d+ packets/);
+  });
+
   test("a bad filter: CaptureError with tcpdump's message", async () => {
     const { recs, err } = await drain(liveCapture({ iface: 'lo', filter: ['tcp', 'port'] }));
     expect(recs).toHaveLength(0);

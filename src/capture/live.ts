@@ -245,6 +245,7 @@ export function liveCapture(opts: LiveCaptureOptions): LiveCapture {
     : undefined;
 
   async function* iterate(): AsyncGenerator<CaptureRecord> {
+    let outputEnded = false;
     try {
       if (stream) {
         for await (const batch of stream.batches()) {
@@ -254,9 +255,18 @@ export function liveCapture(opts: LiveCaptureOptions): LiveCapture {
           }
         }
       }
+      outputEnded = true;
     } finally {
-      // Normal end, consumer break, or error: tcpdump must not outlive the iteration.
-      if (running()) await stop();
+      // Consumer break or error: stop tcpdump now. It must never outlive the iteration.
+      if (!outputEnded && running()) await stop();
+    }
+    // Output ended (tcpdump exited or closed stdout, or its output could not be read): give it
+    // a moment to exit by itself, so an outside kill is reported as such, then make sure.
+    const grace = new Promise((r) => setTimeout(r, Math.min(killTimeoutMs, 1000)).unref());
+    await Promise.race([done, grace]);
+    if (running()) {
+      await stop();
+      if (stream?.stop) throw new CaptureError(`cannot read tcpdump's output: ${stream.stop.reason}`);
     }
     const s = await done;
     if (spawnError) {
