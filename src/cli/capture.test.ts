@@ -33,8 +33,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(args: string[]) {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function run(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   started.push(child);
   let out = '';
   let err = '';
@@ -119,4 +119,12 @@ test("a bad filter exits 2 with tcpdump's message", async () => {
   const r = run(['capture', '-i', 'lo', 'tcp', 'port']);
   expect(await r.exit).toBe(2);
   expect(r.err()).toMatch(/^tcpscope: .*can't parse filter expression: syntax error/m);
+});
+
+test('tcpdump missing: exit 2 with an install hint', async () => {
+  const r = run(['capture', '-i', 'lo'], { ...process.env, PATH: join(dir, 'empty-path') });
+  expect(await r.exit).toBe(2);
+  expect(r.err()).toMatch(
+    /^tcpscope: tcpdump is not installed: install it \(Debian\/Ubuntu: apt-get install tcpdump/m,
+  );
 });
