@@ -100,6 +100,39 @@ describe('pcap', () => {
     expect(readCaptureBuffer(buf).stop?.reason).toBe('unsupported pcap savefile version 3.4');
   });
 
+  test('old formats: swapped length fields (2.2, 2.3 when caplen > len) and the Kuznetzov magic', () => {
+    const buf = writePcap([SAMPLE[1]!], { linkType: 1 }); // caplen 54, len 1514
+    const dv = new DataView(buf.buffer);
+    const swap = () => {
+      const c = dv.getUint32(32, true);
+      dv.setUint32(32, dv.getUint32(36, true), true);
+      dv.setUint32(36, c, true);
+    };
+    swap(); // caplen 1514, len 54 as pre-2.3 writers did
+    dv.setUint16(6, 2, true);
+    expect(readCaptureBuffer(buf).records[0]).toMatchObject({ caplen: 54, origLen: 1514 });
+    dv.setUint16(6, 3, true); // 2.3: swapped only when caplen > len
+    expect(readCaptureBuffer(buf).records[0]).toMatchObject({ caplen: 54, origLen: 1514 });
+    swap();
+    expect(readCaptureBuffer(buf).records[0]).toMatchObject({ caplen: 54, origLen: 1514 });
+    // Kuznetzov: 24-byte record headers (ifindex, protocol, pkt_type, pad)
+    const k = new Uint8Array(24 + 24 + 4);
+    const kv = new DataView(k.buffer);
+    kv.setUint32(0, 0xa1b2cd34, true);
+    kv.setUint16(4, 2, true);
+    kv.setUint16(6, 4, true);
+    kv.setUint32(16, 100, true);
+    kv.setUint32(20, 1, true);
+    kv.setUint32(24, 7, true);
+    kv.setUint32(32, 4, true);
+    kv.setUint32(36, 4, true);
+    k.set([1, 2, 3, 4], 48);
+    const kr = readCaptureBuffer(k);
+    expect(kr.stop).toBeUndefined();
+    expect(kr.info?.snaplen).toBe(114); // +14 for Ethernet, as libpcap does
+    expect(kr.records[0]).toMatchObject({ tsNs: 7_000_000_000n, caplen: 4, offset: 48 });
+  });
+
   test('cut at every length: records before the cut kept, the exact truncation issue', () => {
     const buf = writePcap(SAMPLE, { linkType: 1, byteOrder: 'big' });
     const starts = [24, 24 + 16 + 60, 24 + 16 + 60 + 16 + 54];
@@ -219,6 +252,15 @@ describe('pcapng', () => {
     const r = bad((dv) => dv.setUint32(epbAt + 20, 200, true));
     expect(r.stop).toMatchObject({ code: 'bad-length', lengthSource: 'caplen' });
     expect(bad((dv) => dv.setUint32(8, 0x01020304, false)).stop?.reason).toMatch(/byte-order magic/);
+    expect(bad((dv) => dv.setUint16(12, 2, true)).stop?.reason).toBe(
+      'unsupported pcapng savefile version 2.0',
+    );
+    const withOpt = writePcapng([SAMPLE[0]!], { interfaces: [{ linkType: 1, tsResol: 9 }] });
+    new DataView(withOpt.buffer).setUint16(28 + 18, 200, true); // if_tsresol length 200
+    expect(readCaptureBuffer(withOpt).stop).toMatchObject({
+      code: 'bad-length',
+      lengthSource: 'option-length',
+    });
     // EPB caplen above the interface's snaplen: fatal, as libpcap does for pcapng
     expect(bad((dv) => dv.setUint32(28 + 12, 10, true)).stop).toMatchObject({
       code: 'bad-length',

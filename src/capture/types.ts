@@ -12,7 +12,10 @@ export interface CaptureRecord {
   readonly tsNs: bigint;
   /** Whole seconds of `tsNs` (a number, for fast formatting). */
   readonly tsSec: number;
-  /** Nanoseconds within the second (0..999 999 999) of `tsNs`. */
+  /**
+   * Nanoseconds within the second: 0..999 999 999, except in damaged pcap files whose fraction
+   * field is out of range, where it is the field scaled to ns as written (tsNs stays exact).
+   */
   readonly tsFracNs: number;
   /** Bytes of packet data present (`data.length`). */
   readonly caplen: number;
