@@ -57,7 +57,8 @@ async function family(host) {
   const writer = await connect(host, sink.address().port);
   let stalledSince = 0;
   const chunk = Buffer.alloc(1 << 16, 0x62);
-  for (let i = 0; i < 4096; i++) {
+  const fillStarted = Date.now();
+  for (let i = 0; i < 4096 && Date.now() - fillStarted < 10_000; i++) {
     if (writer.write(chunk)) continue;
     if (!stalledSince) stalledSince = Date.now();
     await sleep(50);
