@@ -77,28 +77,31 @@ function alive(pid: number): boolean {
   }
 }
 
-test('live lines, -w readable by tcpdump, SIGTERM prints counts and leaves no tcpdump', async () => {
-  const file = join(dir, 'cap.pcap');
-  const r = run(['capture', '-i', 'lo', '-w', file, 'tcp', 'port', String(port)]);
-  await until(() => r.err().includes('listening on'));
-  const [tcpdumpPid] = tcpdumpChildren(r.child.pid!);
-  expect(tcpdumpPid).toBeGreaterThan(0);
-  await talk();
-  await until(() => r.out().split('\n').filter(Boolean).length >= 6);
-  r.child.kill('SIGTERM');
-  expect(await r.exit).toBe(0);
-  expect(alive(tcpdumpPid!)).toBe(false);
-  expect(r.err()).toMatch(
-    /\d+ packets captured\n\d+ packets received by filter\n\d+ packets dropped by kernel/,
-  );
-  const lines = r.out().trim().split('\n');
-  const back = execFileSync('tcpdump', ['-n', '-r', file], { stdio: ['ignore', 'pipe', 'ignore'] })
-    .toString()
-    .trim()
-    .split('\n');
-  expect(back).toHaveLength(lines.length);
-  expect(back[0]).toContain(`.${port}`);
-});
+test.each(['SIGTERM', 'SIGINT'] as const)(
+  'live lines, -w readable by tcpdump, %s prints counts and leaves no tcpdump',
+  async (sig) => {
+    const file = join(dir, `cap-${sig}.pcap`);
+    const r = run(['capture', '-i', 'lo', '-w', file, 'tcp', 'port', String(port)]);
+    await until(() => r.err().includes('listening on'));
+    const [tcpdumpPid] = tcpdumpChildren(r.child.pid!);
+    expect(tcpdumpPid).toBeGreaterThan(0);
+    await talk();
+    await until(() => r.out().split('\n').filter(Boolean).length >= 6);
+    r.child.kill(sig);
+    expect(await r.exit).toBe(0);
+    expect(alive(tcpdumpPid!)).toBe(false);
+    expect(r.err()).toMatch(
+      /\d+ packets captured\n\d+ packets received by filter\n\d+ packets dropped by kernel/,
+    );
+    const lines = r.out().trim().split('\n');
+    const back = execFileSync('tcpdump', ['-n', '-r', file], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim()
+      .split('\n');
+    expect(back).toHaveLength(lines.length);
+    expect(back[0]).toContain(`.${port}`);
+  },
+);
 
 test('--json with -c prints NDJSON and ends by itself', async () => {
   const r = run(['capture', '-i', 'lo', '-c', '3', '--json', 'tcp', 'port', String(port)]);
