@@ -14,7 +14,7 @@
  *   TIME_WAIT → CLOSE when that mini-socket sends a reset or its timer runs out;
  * - tracks time spent in each state.
  */
-import type { Endpoint, TcpState, TimelineEvent } from '../events.js';
+import type { Endpoint, StateEvent, TcpState, TimelineEvent } from '../events.js';
 import { flowKey } from '../events.js';
 import { inInterrupt, type TraceRecord } from './line.js';
 import { traceNote } from './explain.js';
@@ -129,18 +129,21 @@ export class TraceAssembler {
     const key = sockKey(local, remote);
     if (!inInterrupt(rec.flags) && rec.tid !== 0 && !rec.comm.startsWith('kworker') && local.port !== 0) {
       const task = this.taskOf(rec);
-      this.put(this.owners, key, task);
-      this.unowned.delete(key);
-      this.addOwnerPid(task);
-      return { ...task, pidIsOwner: true };
+      const known = this.owners.get(key);
+      if (known === undefined || known.pid !== task.pid) {
+        this.put(this.owners, key, task);
+        this.unowned.delete(key);
+        this.addOwnerPid(task);
+      }
+      return { pid: task.pid, comm: task.comm, pidIsOwner: true };
     }
     const known =
       this.owners.get(key) ??
       this.listeners.get(`${local.addr}:${local.port}`) ??
       this.listeners.get(`${local.addr.includes(':') ? '::' : '0.0.0.0'}:${local.port}`);
     if (known) {
-      this.put(this.owners, key, known);
-      return { ...known, pidIsOwner: true };
+      if (!this.owners.has(key)) this.put(this.owners, key, known);
+      return { pid: known.pid, comm: known.comm, pidIsOwner: true };
     }
     if (local.port !== 0 && this.unowned.size < 10_000) this.unowned.set(key, { local, remote });
     if (rec.tid === 0) return { pidIsOwner: false };
@@ -235,7 +238,8 @@ export class TraceAssembler {
       prev && prev.state === oldState ? BigInt(Math.round(rec.monoUs - prev.sinceUs)) * 1000n : undefined;
     if (newState === 'CLOSE') this.socks.delete(key);
     else this.put(this.socks, key, { state: newState, sinceUs: rec.monoUs });
-    return {
+    // Written out (no object spread): this is the hot path. Absent values stay undefined.
+    const ev: StateEvent = {
       kind: 'state',
       tsNs: this.ts(rec.monoUs),
       lens: 'kernel',
@@ -245,11 +249,13 @@ export class TraceAssembler {
       oldState,
       newState,
       source,
-      ...(who.pid !== undefined ? { pid: who.pid, comm: who.comm ?? '' } : {}),
+      pid: who.pid,
+      comm: who.pid !== undefined ? (who.comm ?? '') : undefined,
       pidIsOwner: who.pidIsOwner,
-      ...(note !== undefined ? { note } : {}),
-      ...(inOld !== undefined ? { inOldStateNs: inOld } : {}),
+      note,
+      inOldStateNs: inOld,
     };
+    return ev;
   }
 
   private onState(rec: Extract<TraceRecord, { type: 'state' }>): void {

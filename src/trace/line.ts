@@ -14,7 +14,7 @@ export interface TraceLineHeader {
   /** Thread id of the task that was on the CPU (0 = idle). */
   readonly tid: number;
   /** Thread-group id (the process), when `record-tgid` was on and known. */
-  readonly tgid?: number;
+  readonly tgid: number | undefined;
   readonly cpu: number;
   /** The latency flags column, e.g. `..s2.` (`s`: softirq, `h`/`H`: hard irq). */
   readonly flags: string;
@@ -32,7 +32,7 @@ export type TraceRecord =
   | (TraceLineHeader & {
       readonly type: 'state';
       readonly family: 4 | 6;
-      readonly protocol?: string;
+      readonly protocol: string | undefined;
       readonly local: Endpoint;
       readonly remote: Endpoint;
       readonly oldState: TcpState;
@@ -105,6 +105,23 @@ export function parseKeyValues(body: string): Map<string, string> {
   return out;
 }
 
+/**
+ * The value of `key` in an event body without splitting it all (the hot path): `key` must start
+ * the body or follow a space; the value runs to the next space.
+ */
+export function bodyField(body: string, key: string): string | undefined {
+  let at: number;
+  if (body.startsWith(key) && body.charCodeAt(key.length) === 61 /* = */) at = 0;
+  else {
+    at = body.indexOf(` ${key}=`);
+    if (at < 0) return undefined;
+    at++;
+  }
+  const start = at + key.length + 1;
+  const end = body.indexOf(' ', start);
+  return end < 0 ? body.slice(start) : body.slice(start, end);
+}
+
 /** `TCP_FIN_WAIT2` → `FIN_WAIT2`; unknown names are rejected. */
 export function parseTcpState(text: string | undefined): TcpState | undefined {
   if (text === undefined) return undefined;
@@ -145,15 +162,13 @@ function unmapV4(addr: string): string {
 }
 
 /** The two endpoints from `family= sport= dport= saddr= daddr= saddrv6= daddrv6=` fields. */
-function portEndpoints(
-  kv: Map<string, string>,
-): { local: Endpoint; remote: Endpoint; family: 4 | 6 } | undefined {
-  const sport = Number(kv.get('sport'));
-  const dport = Number(kv.get('dport'));
+function portEndpoints(body: string): { local: Endpoint; remote: Endpoint; family: 4 | 6 } | undefined {
+  const sport = Number(bodyField(body, 'sport'));
+  const dport = Number(bodyField(body, 'dport'));
   if (!Number.isInteger(sport) || !Number.isInteger(dport)) return undefined;
-  const v6 = kv.get('family') === 'AF_INET6';
-  const saddr = v6 ? kv.get('saddrv6') : (kv.get('saddr') ?? kv.get('saddrv6'));
-  const daddr = v6 ? kv.get('daddrv6') : (kv.get('daddr') ?? kv.get('daddrv6'));
+  const v6 = bodyField(body, 'family') === 'AF_INET6';
+  const saddr = v6 ? bodyField(body, 'saddrv6') : (bodyField(body, 'saddr') ?? bodyField(body, 'saddrv6'));
+  const daddr = v6 ? bodyField(body, 'daddrv6') : (bodyField(body, 'daddr') ?? bodyField(body, 'daddrv6'));
   if (saddr === undefined || daddr === undefined) return undefined;
   return {
     local: { addr: unmapV4(saddr), port: sport },
@@ -162,11 +177,11 @@ function portEndpoints(
   };
 }
 
-function endpointsOf(kv: Map<string, string>): { local: Endpoint; remote: Endpoint } | undefined {
-  const src = parseSockaddr(kv.get('src'));
-  const dst = parseSockaddr(kv.get('dest'));
+function endpointsOf(body: string): { local: Endpoint; remote: Endpoint } | undefined {
+  const src = parseSockaddr(bodyField(body, 'src'));
+  const dst = parseSockaddr(bodyField(body, 'dest'));
   if (src && dst) return { local: src, remote: dst };
-  return portEndpoints(kv);
+  return portEndpoints(body);
 }
 
 function parseSyscallRet(text: string): number {
@@ -178,18 +193,22 @@ function parseSyscallRet(text: string): number {
 function decodeBody(h: TraceLineHeader, event: string, body: string): TraceRecord | TraceLineIssue {
   switch (event) {
     case 'inet_sock_set_state': {
-      const kv = parseKeyValues(body);
-      const ep = portEndpoints(kv);
-      const oldState = parseTcpState(kv.get('oldstate'));
-      const newState = parseTcpState(kv.get('newstate'));
+      const ep = portEndpoints(body);
+      const oldState = parseTcpState(bodyField(body, 'oldstate'));
+      const newState = parseTcpState(bodyField(body, 'newstate'));
       if (!ep || !oldState || !newState)
         return { type: 'issue', reason: 'inet_sock_set_state fields', raw: body };
-      const protocol = kv.get('protocol');
+      // Written out (no object spread): this is the hot path.
       return {
-        ...h,
         type: 'state',
+        comm: h.comm,
+        tid: h.tid,
+        tgid: h.tgid,
+        cpu: h.cpu,
+        flags: h.flags,
+        monoUs: h.monoUs,
         family: ep.family,
-        ...(protocol !== undefined ? { protocol } : {}),
+        protocol: bodyField(body, 'protocol'),
         local: ep.local,
         remote: ep.remote,
         oldState,
@@ -197,36 +216,43 @@ function decodeBody(h: TraceLineHeader, event: string, body: string): TraceRecor
       };
     }
     case 'tcp_send_reset': {
-      const kv = parseKeyValues(body);
-      const ep = endpointsOf(kv);
+      const ep = endpointsOf(body);
       if (!ep) return { type: 'issue', reason: 'tcp_send_reset endpoints', raw: body };
-      const state = parseTcpState(kv.get('state'));
-      const reason = kv.get('reason');
       return {
         ...h,
         type: 'send-reset',
-        ...ep,
-        ...(state ? { state } : {}),
-        ...(reason !== undefined ? { reason } : {}),
+        local: ep.local,
+        remote: ep.remote,
+        state: parseTcpState(bodyField(body, 'state')),
+        reason: bodyField(body, 'reason'),
       };
     }
     case 'tcp_receive_reset':
     case 'tcp_destroy_sock': {
-      const ep = endpointsOf(parseKeyValues(body));
+      const ep = endpointsOf(body);
       if (!ep) return { type: 'issue', reason: `${event} endpoints`, raw: body };
       return {
-        ...h,
         type: event === 'tcp_receive_reset' ? 'receive-reset' : 'destroy',
+        comm: h.comm,
+        tid: h.tid,
+        tgid: h.tgid,
+        cpu: h.cpu,
+        flags: h.flags,
+        monoUs: h.monoUs,
         local: ep.local,
         remote: ep.remote,
       };
     }
     case 'tcp_retransmit_skb': {
-      const kv = parseKeyValues(body);
-      const ep = endpointsOf(kv);
+      const ep = endpointsOf(body);
       if (!ep) return { type: 'issue', reason: 'tcp_retransmit_skb endpoints', raw: body };
-      const state = parseTcpState(kv.get('state'));
-      return { ...h, type: 'retransmit', local: ep.local, remote: ep.remote, ...(state ? { state } : {}) };
+      return {
+        ...h,
+        type: 'retransmit',
+        local: ep.local,
+        remote: ep.remote,
+        state: parseTcpState(bodyField(body, 'state')),
+      };
     }
     case 'signal_generate':
       return decodeSignal(h, body);
@@ -297,7 +323,7 @@ export function parseTraceLine(line: string): TraceRecord | TraceLineIssue {
   const h: TraceLineHeader = {
     comm: m[1] as string,
     tid: Number(m[2]),
-    ...(tgidText !== undefined && tgidText.charCodeAt(0) !== 45 ? { tgid: Number(tgidText) } : {}),
+    tgid: tgidText !== undefined && tgidText.charCodeAt(0) !== 45 ? Number(tgidText) : undefined,
     cpu: Number(m[4]),
     flags: m[5] as string,
     monoUs: Number(m[6]) * 1e6 + fracUs,
