@@ -33,7 +33,7 @@ describe('netstat format', () => {
       /^Active Internet connections \(w\/o servers\)\n/,
     );
     expect(formatNetstatHeader({ scope: 'listening', timers: true })).toMatch(
-      /\(only servers\)\n.*PID\/Program name     Timer\n$/,
+      /\(only servers\)\n.*PID\/Program name {5}Timer\n$/,
     );
   });
 
