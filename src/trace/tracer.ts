@@ -5,7 +5,7 @@
  * and tears the instance down on every path (stop, abort, error, process exit, SIGINT/SIGTERM/
  * SIGHUP).
  */
-import { readFileSync, readSync } from 'node:fs';
+import { readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { TimelineEvent } from '../events.js';
@@ -158,8 +158,9 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
       // owners stay unknown; events still say pidIsOwner: false
     }
   };
-  if (lookup === undefined) scanOwners();
   let lastScanMs = performance.now();
+  if (lookup === undefined) scanOwners();
+  let lastScanCostMs = performance.now() - lastScanMs;
 
   const counters = { lines: 0, events: 0, unparsed: 0, lostInPipe: 0 };
   let queue: TimelineEvent[] = [];
@@ -200,30 +201,67 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
     }
     rest = text.slice(start);
   };
-  /** Reads what trace_pipe has now; true when it stopped early because of the time budget. */
-  const drain = (budgetMs: number): boolean => {
-    const deadline = performance.now() + budgetMs;
-    for (;;) {
+  // Reading is decoupled from parsing: everything trace_pipe has is copied out at once (cheap),
+  // so the kernel ring buffer does not overflow while a burst is parsed; the backlog lives here,
+  // bounded by maxPendingChars (beyond it the kernel buffer absorbs, and counts, any loss).
+  const chunks: string[] = [];
+  let chunkHead = 0;
+  let pendingChars = 0;
+  const maxPendingChars = 256 * 1024 * 1024;
+  const readAvailable = (): void => {
+    while (pendingChars < maxPendingChars) {
       let n: number;
       try {
         n = readSync(fd, buf, 0, buf.length, null);
       } catch (err) {
-        if ((err as { code?: string }).code === 'EAGAIN') return false;
+        if ((err as { code?: string }).code === 'EAGAIN') return;
         throw err;
       }
-      if (n <= 0) return false;
-      consume(rest + decoder.write(buf.subarray(0, n)));
-      if (performance.now() > deadline) return true;
+      if (n <= 0) return;
+      const text = decoder.write(buf.subarray(0, n));
+      chunks.push(text);
+      pendingChars += text.length;
     }
+  };
+  /** Parses the backlog for up to budgetMs, re-reading the pipe every few ms; true when more is left. */
+  const drain = (budgetMs: number): boolean => {
+    const start = performance.now();
+    let nextRead = start + 5;
+    readAvailable();
+    while (chunkHead < chunks.length) {
+      const text = chunks[chunkHead] as string;
+      chunks[chunkHead++] = '';
+      pendingChars -= text.length;
+      consume(rest + text);
+      const now = performance.now();
+      if (now >= nextRead) {
+        readAvailable();
+        nextRead = now + 5;
+      }
+      if (now - start > budgetMs) break;
+    }
+    if (chunkHead >= chunks.length) {
+      chunks.length = 0;
+      chunkHead = 0;
+      return false;
+    }
+    if (chunkHead > 4096) {
+      chunks.splice(0, chunkHead);
+      chunkHead = 0;
+    }
+    return true;
   };
   const resolveOwners = async (): Promise<void> => {
     if (asm.unowned.size === 0) return;
     const now = performance.now();
     if (lookup === null) return;
     if (lookup === undefined) {
-      if (now - lastScanMs < 500) return;
-      lastScanMs = now;
+      // A full fd scan is expensive: at most every max(1 s, 20x its last duration), never while
+      // a backlog is being parsed.
+      if (chunkHead < chunks.length || now - lastScanMs < Math.max(1000, 20 * lastScanCostMs)) return;
       scanOwners();
+      lastScanMs = performance.now();
+      lastScanCostMs = lastScanMs - now;
       asm.unowned.clear();
       return;
     }
@@ -241,7 +279,7 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
     if (ended) return;
     let more = false;
     try {
-      more = drain(50);
+      more = drain(20);
       deliver(asm.flush(nowMonoUs()));
     } catch (err) {
       failure = err instanceof Error ? err : new Error('reading trace_pipe failed', { cause: err });
@@ -272,12 +310,14 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
   };
 
   const handlers: [string, (...a: unknown[]) => void][] = [];
-  const teardownSync = (): void => {
+  const teardownSync = (budgetMs: number): void => {
     if (timer) clearTimeout(timer);
     timer = undefined;
     if (fd >= 0) {
       try {
-        drain(200);
+        // Stop recording first so the backlog is finite, then parse what is left within budget.
+        writeFileSync(join(instance, 'tracing_on'), '0');
+        drain(budgetMs);
         deliver(asm.flush(nowMonoUs(), true));
       } catch {
         // keep what we have
@@ -300,13 +340,13 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
   });
   done.catch(() => undefined);
   const stop = (): Promise<void> => {
-    if (!ended) teardownSync();
+    if (!ended) teardownSync(30_000);
     if (failure !== undefined) rejectDone(failure);
     else resolveDone();
     return Promise.resolve();
   };
 
-  const onExit = (): void => teardownSync();
+  const onExit = (): void => teardownSync(200);
   process.on('exit', onExit);
   handlers.push(['exit', onExit]);
   if (options.handleSignals !== false) {
