@@ -102,7 +102,7 @@ async function renderOnce(
   filter: SocketFilter,
   fmt: NetstatFormatOptions,
   lang: Lang,
-): Promise<string> {
+): Promise<string | Uint8Array> {
   if (o.format === 'netstat' && !o.json && !o.explain && !filter.pids) {
     // Fast path: format straight from the /proc text (no row objects), same output.
     const raw = await readRawSocketTable({
@@ -118,7 +118,7 @@ async function renderOnce(
       fmt,
     );
     reportIssues(out.issues);
-    return out.text;
+    return out.bytes;
   }
   const res = await sample(o, filter);
   reportIssues(res.issues);

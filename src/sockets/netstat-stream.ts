@@ -7,7 +7,8 @@
  * row formatter instead, so output and issues are the same as the row path's. Pure.
  */
 import type { TcpState } from '../events.js';
-import type { ByteOrder } from './addr.js';
+import { decodeProcAddr4, decodeProcAddr6, type ByteOrder } from './addr.js';
+import { ByteOut } from './byte-out.js';
 import {
   F_INODE,
   F_LADDR,
@@ -21,7 +22,6 @@ import {
   F_TR,
   F_TX,
   F_WHEN,
-  AddressCache,
   scanLineFields,
 } from './proc-net-tcp-fast.js';
 import { STATES, parseProcNetTcpLine } from './proc-net-tcp.js';
@@ -50,32 +50,86 @@ export interface NetstatStreamFilter {
   readonly states?: readonly TcpState[];
 }
 
+/** What the stream formatter returns: the output bytes (ASCII), parse issues, rows printed. */
+export interface NetstatStreamOutput {
+  readonly bytes: Uint8Array;
+  readonly issues: ProcTcpIssue[];
+  readonly rows: number;
+}
+
+/** Netstat's address text for a /proc hex address, cached by its hex (v4 by value). */
+class DisplayCache {
+  private readonly v4 = new Map<number, string>();
+  private readonly v6 = new Map<string, string>();
+  constructor(private readonly order: ByteOrder) {}
+  get(text: string, at: number, al: number): string {
+    if (al === 8) {
+      let v = 0;
+      for (let i = 0; i < 8; i++) v = v * 16 + hexValue(text.charCodeAt(at + i));
+      let s = this.v4.get(v);
+      if (s === undefined) {
+        s = decodeProcAddr4(text.slice(at, at + 8), this.order) ?? '?';
+        if (this.v4.size < 65_536) this.v4.set(v, s);
+      }
+      return s;
+    }
+    const key = text.slice(at, at + al);
+    let s = this.v6.get(key);
+    if (s === undefined) {
+      s = decodeProcAddr6(key, this.order) ?? '?';
+      // net-tools prints an IPv4-mapped address as its dotted quad.
+      if (s.startsWith('::ffff:') && s.includes('.')) s = s.slice(7);
+      if (this.v6.size < 65_536) this.v6.set(key, s);
+    }
+    return s;
+  }
+}
+
+function hexValue(c: number): number {
+  return c <= 57 ? c - 48 : c <= 70 ? c - 55 : c - 87;
+}
+
+/** Writes netstat's `addr:port` column (23 wide), cutting long ones as addr_do_one does. */
+function writeAddress(out: ByteOut, addr: string, port: number): void {
+  const portLen = port === 0 ? 1 : port < 10 ? 1 : port < 100 ? 2 : port < 1000 ? 3 : port < 10000 ? 4 : 5;
+  if (addr.length + portLen > 22) {
+    out.strPadEnd(formatNetstatAddress(addr, port), 23);
+    return;
+  }
+  out.str(addr);
+  out.byte(58);
+  if (port === 0) out.byte(42);
+  else out.num(port, portLen);
+  const used = addr.length + 1 + portLen;
+  if (used < 23) out.spaces(23 - used);
+}
+
 /**
- * Formats /proc text as netstat does. With `states`, scope does not hide servers (the state list
- * decides), as in the row path.
- * @example formatNetstatFromProc(raw, { ports: [8006] }, { scope: 'all' }).text
+ * Formats /proc text as netstat does, into bytes. With `states`, scope does not hide servers (the
+ * state list decides), as in the row path.
+ * @example new TextDecoder().decode(formatNetstatFromProc(raw, { ports: [8006] }, { scope: 'all' }).bytes)
  */
 export function formatNetstatFromProc(
   input: NetstatStreamInput,
   filter: NetstatStreamFilter,
   opts: NetstatFormatOptions,
-): { text: string; issues: ProcTcpIssue[]; rows: number } {
-  const chunks: string[] = [formatNetstatHeader(opts)];
+): NetstatStreamOutput {
+  const out = new ByteOut(1 << 20);
+  out.str(formatNetstatHeader(opts));
   const issues: ProcTcpIssue[] = [];
-  const cache = new AddressCache(input.byteOrder);
+  const addrs = new DisplayCache(input.byteOrder);
   const progCache = new Map<number, string>();
   const fields = new Float64Array(13);
   const ports = filter.ports && filter.ports.length > 0 ? new Set(filter.ports) : undefined;
   const states = filter.states && filter.states.length > 0 ? new Set(filter.states) : undefined;
   const withPrograms = opts.programs !== false;
-  const noProgram = '-'.padEnd(20);
-  let lines: string[] = [];
+  const noProgram = ' ' + '-'.padEnd(20);
   let count = 0;
   const program = (pid: number | undefined): string => {
     if (pid === undefined) return noProgram;
     let s = progCache.get(pid);
     if (s === undefined) {
-      s = formatNetstatProgram({ pid, program: input.programs.get(pid) ?? '' }).padEnd(20);
+      s = ' ' + formatNetstatProgram({ pid, program: input.programs.get(pid) ?? '' }).padEnd(20);
       progCache.set(pid, s);
     }
     return s;
@@ -92,34 +146,28 @@ export function formatNetstatFromProc(
       pos = end;
       lineNumber++;
       if (end <= start) continue;
-      let line: string;
       const state = scanLineFields(text, start, end, al, fields) ? STATES[fields[F_ST] as number] : undefined;
       if (state !== undefined) {
         const lport = fields[F_LPORT] as number;
         const rport = fields[F_RPORT] as number;
         if (states ? !states.has(state) : !inScope(rport, opts)) continue;
         if (ports && !ports.has(lport) && !ports.has(rport)) continue;
-        const p = fields[F_LADDR] as number;
-        const q = fields[F_RADDR] as number;
-        const laddr = cache.get(text.slice(p, p + al), al === 32) as string;
-        const raddr = cache.get(text.slice(q, q + al), al === 32) as string;
         const inode = fields[F_INODE] as number;
-        line =
-          protoCol +
-          String(fields[F_RX]).padStart(6) +
-          ' ' +
-          String(fields[F_TX]).padStart(6) +
-          ' ' +
-          formatNetstatAddress(laddr, lport).padEnd(23) +
-          ' ' +
-          formatNetstatAddress(raddr, rport).padEnd(23) +
-          ' ' +
-          state.padEnd(11);
-        if (withPrograms) line += ' ' + program(inode === 0 ? undefined : input.ownerPid.get(inode));
+        out.str(protoCol);
+        out.numPadStart(fields[F_RX] as number, 6);
+        out.byte(32);
+        out.numPadStart(fields[F_TX] as number, 6);
+        out.byte(32);
+        writeAddress(out, addrs.get(text, fields[F_LADDR] as number, al), lport);
+        out.byte(32);
+        writeAddress(out, addrs.get(text, fields[F_RADDR] as number, al), rport);
+        out.byte(32);
+        out.strPadEnd(state, 11);
+        if (withPrograms) out.str(program(inode === 0 ? undefined : input.ownerPid.get(inode)));
         if (opts.timers) {
           const when = fields[F_WHEN] as number;
-          line +=
-            ' ' +
+          out.byte(32);
+          out.str(
             formatNetstatTimer({
               kind: 'off',
               code: fields[F_TR] as number,
@@ -127,9 +175,10 @@ export function formatNetstatFromProc(
               expiresMs: when * 10,
               retransmits: fields[F_RETR] as number,
               probes: fields[F_PROBES] as number,
-            });
+            }),
+          );
         }
-        line += '\n';
+        out.byte(10);
       } else {
         const raw = text.slice(start, end);
         if (raw.trim() === '') continue;
@@ -142,21 +191,17 @@ export function formatNetstatFromProc(
         if (states ? !states.has(row.state) : !inScope(row.remote.port, opts)) continue;
         if (ports && !ports.has(row.local.port) && !ports.has(row.remote.port)) continue;
         const pid = row.inode === 0 ? undefined : input.ownerPid.get(row.inode);
-        line = formatNetstatRow(
-          { ...row, pid, program: pid === undefined ? undefined : input.programs.get(pid) },
-          opts,
+        out.str(
+          formatNetstatRow(
+            { ...row, pid, program: pid === undefined ? undefined : input.programs.get(pid) },
+            opts,
+          ),
         );
       }
       count++;
-      lines.push(line);
-      if (lines.length === 2048) {
-        chunks.push(lines.join(''));
-        lines = [];
-      }
     }
   }
-  chunks.push(lines.join(''));
-  return { text: chunks.join(''), issues, rows: count };
+  return { bytes: out.bytes(), issues, rows: count };
 }
 
 function inScope(remotePort: number, opts: NetstatFormatOptions): boolean {

@@ -20,6 +20,7 @@ import {
   readSockets,
 } from '../../src/sockets/index.js';
 
+const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', '..', 'dist', 'cli', 'main.js');
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -142,7 +143,7 @@ describe('live socket table', () => {
   it('the row path and the stream path format the same text', async () => {
     const raw = await readRawSocketTable({});
     const { rows } = await readSockets({});
-    const a = peerLines(formatNetstatFromProc(raw, {}, { scope: 'all' }).text);
+    const a = peerLines(decode(formatNetstatFromProc(raw, {}, { scope: 'all' }).bytes));
     const b = peerLines(formatNetstat(rows, { scope: 'all' }));
     expect(a).toEqual(b);
   });

@@ -19,6 +19,7 @@ import {
 } from '../../src/sockets/index.js';
 import { makeFixtureTree, TCP4_LINES, TCP6_LINES, BAD_TCP4 } from './fixture-tree.js';
 
+const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 const tree = makeFixtureTree(true);
 afterAll(() => rmSync(tree.rootDir, { recursive: true, force: true }));
 const opts = { procRoot: tree.procRoot, rootDir: tree.rootDir, endianness: 'LE' as const };
@@ -74,7 +75,7 @@ describe('readSockets on a fixture tree', () => {
     for (const scope of ['all', 'connected', 'listening'] as const) {
       const fromRows = formatNetstat(rows, { scope, timers: true });
       const fromText = formatNetstatFromProc(raw, {}, { scope, timers: true });
-      expect(fromText.text).toBe(fromRows);
+      expect(decode(fromText.bytes)).toBe(fromRows);
       expect(fromText.issues).toHaveLength(BAD_TCP4.length);
     }
     const text = formatNetstat(rows, { scope: 'all' });
