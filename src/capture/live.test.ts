@@ -165,6 +165,15 @@ describe('real tcpdump on lo', () => {
     expect((err as Error).message).toMatch(/tcpdump was killed by SIGKILL after \d+ packets/);
   });
 
+  test('stop() without ever iterating still ends tcpdump', async () => {
+    const cap = liveCapture({ iface: 'lo', filter: ['tcp', 'port', String(port)] });
+    await cap.ready;
+    await talk();
+    const s = await cap.stop();
+    expect(s.requested).toBe(true);
+    expect(alive(cap.pid)).toBe(false);
+  });
+
   test("a bad filter: CaptureError with tcpdump's message", async () => {
     const { recs, err } = await drain(liveCapture({ iface: 'lo', filter: ['tcp', 'port'] }));
     expect(recs).toHaveLength(0);

@@ -191,12 +191,18 @@ export function liveCapture(opts: LiveCaptureOptions): LiveCapture {
     if (stderr.length < 65536) stderr += s;
     if (/listening on/.test(stderr)) markReady();
   });
+  // 'exit' (not 'close': stdout may be unread and never close) plus the end of stderr (the counts).
+  const stderrEnded = new Promise<void>((r) => {
+    if (!child.stderr) r();
+    child.stderr?.once('close', r);
+    child.stderr?.once('error', () => r());
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
       spawnError = err;
       resolve({ code: null, signal: null });
     });
-    child.once('close', (code, signal) => resolve({ code, signal }));
+    child.once('exit', (code, signal) => void stderrEnded.then(() => resolve({ code, signal })));
   });
   const running = () => child.exitCode === null && child.signalCode === null && spawnError === undefined;
   const onExit = () => {
