@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { readCaptureBuffer } from './buffer.js';
 import { openCapture } from './stream.js';
 import { SAMPLE_PACKETS as SAMPLE } from './samples.js';
-import { writePcap, writePcapng } from './writer.js';
+import { encodePcapngBlock, writePcap, writePcapng } from './writer.js';
 import type { CaptureIssue } from './types.js';
 
 const seeds = [
@@ -18,6 +18,14 @@ const seeds = [
   writePcap(SAMPLE, { linkType: 276, byteOrder: 'big', precision: 'nano' }),
   writePcapng(SAMPLE, { interfaces: [{ linkType: 1, tsResol: 9, name: 'eth0' }] }),
   writePcapng(SAMPLE, { byteOrder: 'big', interfaces: [{ linkType: 113, tsResol: 0x80 | 30 }] }),
+  // two sections, an unknown block, an SPB and an OPB
+  new Uint8Array([
+    ...writePcapng(SAMPLE.slice(0, 1), { byteOrder: 'big', interfaces: [{ linkType: 1 }] }),
+    ...encodePcapngBlock(0x0bad, Uint8Array.of(1, 2, 3), 'big'),
+    ...writePcapng(SAMPLE.slice(1), { interfaces: [{ linkType: 276, snaplen: 80 }, { linkType: 1 }] }),
+    ...encodePcapngBlock(3, Uint8Array.of(8, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8)),
+    ...encodePcapngBlock(2, Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 9, 9)),
+  ]),
 ];
 
 function checkIssues(issues: readonly CaptureIssue[], len: number): void {
