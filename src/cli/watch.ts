@@ -50,10 +50,12 @@ function positive(text: string | undefined, what: string): number | undefined {
   return m[2] === 'ms' ? n / 1000 : m[2] === 'm' ? n * 60 : n;
 }
 
-function wanted(ev: TimelineEvent, states: Set<string> | undefined): boolean {
-  if (!states) return true;
-  if (ev.kind !== 'state') return true;
-  return states.has(ev.newState) || states.has(ev.oldState);
+function wanted(ev: TimelineEvent, states: Set<string> | undefined, pids: Set<number>): boolean {
+  if (states && ev.kind === 'state' && !states.has(ev.newState) && !states.has(ev.oldState)) return false;
+  if (pids.size === 0) return true;
+  // --pid: only what belongs to those processes (owners of sockets, signal targets, exits).
+  const pid = 'pid' in ev ? ev.pid : undefined;
+  return pid !== undefined && pids.has(pid) && (!('pidIsOwner' in ev) || ev.pidIsOwner !== false);
 }
 
 async function runWatch(o: WatchOpts): Promise<void> {
@@ -64,6 +66,7 @@ async function runWatch(o: WatchOpts): Promise<void> {
   });
   const states =
     o.state !== undefined ? new Set(o.state.toUpperCase().replace(/-/g, '_').split(',')) : undefined;
+  const pidSet = new Set(o.pid);
   const durationS = positive(o.duration, '--duration');
   const count = positive(o.count, '--count');
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -117,7 +120,7 @@ async function runWatch(o: WatchOpts): Promise<void> {
   let n = 0;
   try {
     for await (const ev of source) {
-      if (!wanted(ev, states)) continue;
+      if (!wanted(ev, states, pidSet)) continue;
       out(o.json === true ? eventToJson(ev) : formatWatchLine(ev, o.lang, localOffsetMin));
       n++;
       if (count !== undefined && n >= count) {

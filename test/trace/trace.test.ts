@@ -118,7 +118,8 @@ describe('traceTcp on loopback (real tracefs)', () => {
 
   it("reproduces the seed: reset with the kernel's reason, SIGPIPE for the client, death by signal 13", async () => {
     const port = await freePort();
-    const trace = traceTcp({ ports: [port] });
+    // Syscalls without pids: only failing sends (EPIPE/ECONNRESET), filtered in the kernel.
+    const trace = traceTcp({ ports: [port], includeSyscalls: true });
     const server = peer('server', port, 'seed');
     let client: ChildProcess | undefined;
     let clientEnd: { code: number | null; signal: string | null } | undefined;
@@ -147,11 +148,46 @@ describe('traceTcp on loopback (real tracefs)', () => {
     ]);
     const sig = events.find((e): e is SignalEvent => e.kind === 'signal');
     expect(sig).toMatchObject({ sig: 13, signame: 'SIGPIPE', pid: cpid, result: 'delivered' });
+    const failed = events.find((e) => e.kind === 'syscall' && e.pid === cpid);
+    expect(failed).toMatchObject({ ret: -32, errno: 'EPIPE' });
     const exit = events.find((e): e is ProcessEvent => e.kind === 'process' && e.pid === cpid);
     expect(exit).toMatchObject({ action: 'exit', signal: 'SIGPIPE' });
     // Order on the one clock: reset sent, reset received, SIGPIPE, exit.
     const order = [sent, received, sig, exit].map((e) => e?.tsNs ?? 0n);
     expect([...order].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(order);
+  });
+
+  it('counts lost events when the buffer is too small and never claims completeness then', async () => {
+    const port = await freePort();
+    const trace = traceTcp({ ports: [port], bufferSizeKb: 4, ownerLookup: null });
+    const burst = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const net=require('net');let n=0,d=0;const srv=net.createServer(s=>s.on('error',()=>{}));` +
+          `srv.listen(${port},'127.0.0.1',()=>{for(let i=0;i<8;i++)(function one(){if(n++>=600)return;` +
+          `const c=net.connect(${port},'127.0.0.1',()=>c.end());c.on('error',()=>{});` +
+          `c.on('close',()=>{if(++d>=600)process.exit(0);one();});})();});setTimeout(()=>process.exit(1),20000);`,
+      ],
+      { stdio: 'ignore' },
+    );
+    children.push(burst);
+    // Keep this thread busy so the reader cannot drain while the burst overruns the 4 KiB buffer.
+    const until = Date.now() + 20_000;
+    while (burst.exitCode === null && Date.now() < until) {
+      const t = Date.now() + 300;
+      while (Date.now() < t) {
+        /* spin */
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const events = await collect(trace, () => Promise.resolve());
+    const st = trace.stats();
+    expect(st.lostEvents).toBeGreaterThan(0);
+    expect(st.complete).toBe(false);
+    expect(st.overrun + st.dropped).toBeGreaterThan(0);
+    expect(st.lostInPipe).toBeGreaterThan(0); // the `[LOST N EVENTS]` lines were counted
+    expect(events.length).toBeLessThan(6000);
   });
 
   it('reports trace_marker lines on the realtime clock (mono offset verified against tracefs)', async () => {
