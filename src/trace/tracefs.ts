@@ -21,8 +21,8 @@ import { PermissionError, TcpscopeError } from '../util/errors.js';
 import { buildFilter, parseEventFormat, type EventFormat, type FilterWants } from './format.js';
 
 /** The tracefs root, mounting it when asked and allowed. Throws PermissionError when unusable. */
-export function resolveTracefs(root: string, mount: boolean): string {
-  if (existsSync(join(root, 'instances'))) return root;
+export function resolveTracefs(root: string, mount: boolean): { root: string; mounted: boolean } {
+  if (existsSync(join(root, 'instances'))) return { root, mounted: false };
   if (mount) {
     try {
       mkdirSync(root, { recursive: true });
@@ -30,12 +30,22 @@ export function resolveTracefs(root: string, mount: boolean): string {
     } catch {
       // fall through to the error below
     }
-    if (existsSync(join(root, 'instances'))) return root;
+    if (existsSync(join(root, 'instances'))) return { root, mounted: true };
   }
   throw new PermissionError(
     `tracefs at ${root}`,
     `Not mounted or not accessible. As root: mount -t tracefs nodev ${root}`,
   );
+}
+
+/** Unmounts a tracefs we mounted ourselves (best effort: busy when others use it). */
+export function unmountTracefs(root: string): boolean {
+  try {
+    execFileSync('umount', [root], { stdio: 'ignore', timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function pidAlive(pid: number): boolean {

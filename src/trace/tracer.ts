@@ -24,6 +24,7 @@ import {
   readCpuStats,
   removeStaleInstances,
   resolveTracefs,
+  unmountTracefs,
 } from './tracefs.js';
 import type { ClockInfo, TcpTrace, TraceCapabilities, TraceOptions, TraceStats } from './types.js';
 
@@ -72,13 +73,19 @@ function commReader(): (pid: number) => string | undefined {
  * if (!trace.stats().complete) console.log('events were lost');
  */
 export function traceTcp(options: TraceOptions = {}): TcpTrace {
-  const root = resolveTracefs(
+  const { root, mounted } = resolveTracefs(
     options.tracefsRoot ?? '/sys/kernel/tracing',
     options.mount ?? options.tracefsRoot === undefined,
   );
   const prefix = options.instancePrefix ?? 'tcpscope';
-  removeStaleInstances(root, prefix);
-  const instance = createInstance(root, prefix);
+  let instance: string;
+  try {
+    removeStaleInstances(root, prefix);
+    instance = createInstance(root, prefix);
+  } catch (err) {
+    if (mounted) unmountTracefs(root);
+    throw err;
+  }
   const ports = [...new Set(options.ports ?? [])];
   const signals = [...new Set(options.signals ?? [13])];
   const pids = [...new Set(options.pids ?? [])];
@@ -133,6 +140,7 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
   } catch (err) {
     if (fd >= 0) closeQuietly(fd);
     destroyInstance(instance);
+    if (mounted) unmountTracefs(root);
     throw err;
   }
 
@@ -327,6 +335,7 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
       fd = -1;
     }
     destroyInstance(instance);
+    if (mounted) unmountTracefs(root);
     for (const [sig, h] of handlers) process.removeListener(sig, h);
     handlers.length = 0;
     ended = true;
