@@ -36,7 +36,7 @@ if (role === 'server') {
   let opened = 0;
   let started = 0;
   let failed = 0;
-  const inFlightMax = 256;
+  const inFlightMax = 1024;
   let inFlight = 0;
   const pump = () => {
     while (inFlight < inFlightMax && started < count) {

@@ -95,6 +95,11 @@ function lineCount(cmd, args) {
 }
 
 console.log(`sockets bench: ${runs} runs per tool, median wall time (measured under load: the machine is shared)`);
+{
+  const node0 = median(Array.from({ length: runs }, () => timeCommand(process.execPath, ['-e', '0'])));
+  const version = median(Array.from({ length: runs }, () => timeCommand(process.execPath, [cli, '--version'])));
+  console.log(`  start-up only: node -e 0 ${node0.toFixed(1)} ms, tcpscope --version ${version.toFixed(1)} ms`);
+}
 for (const n of sizes) {
   const t0 = Date.now();
   const peers = await openConnections(n);

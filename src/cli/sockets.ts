@@ -15,8 +15,8 @@ import {
   formatNetstatRow,
   type NetstatFormatOptions,
 } from '../sockets/netstat-format.js';
-import { readRawSocketTable, readSockets } from '../sockets/read.js';
-import { formatNetstatFromProc } from '../sockets/netstat-stream.js';
+import { readSockets } from '../sockets/read.js';
+import { readNetstatOutput } from '../sockets/read-raw.js';
 import type { ProcTcpIssue, ReadSocketsResult, SocketRow } from '../sockets/types.js';
 import { InputError } from '../util/errors.js';
 
@@ -105,12 +105,11 @@ async function renderOnce(
 ): Promise<string | Uint8Array> {
   if (o.format === 'netstat' && !o.json && !o.explain && !filter.pids) {
     // Fast path: format straight from the /proc text (no row objects), same output.
-    const raw = await readRawSocketTable({
-      ...(o.procRoot ? { procRoot: o.procRoot } : {}),
-      ...(filter.families ? { families: filter.families } : {}),
-    });
-    const out = formatNetstatFromProc(
-      raw,
+    const out = await readNetstatOutput(
+      {
+        ...(o.procRoot ? { procRoot: o.procRoot } : {}),
+        ...(filter.families ? { families: filter.families } : {}),
+      },
       {
         ...(filter.ports ? { ports: filter.ports } : {}),
         ...(filter.states ? { states: filter.states } : {}),

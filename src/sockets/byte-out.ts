@@ -74,6 +74,11 @@ export class ByteOut {
     this.len += n;
   }
 
+  /** Overwrites bytes at `offset` (which must already be written) with `s`. */
+  writeAt(offset: number, s: string): void {
+    for (let i = 0; i < s.length; i++) this.buf[offset + i] = s.charCodeAt(i) & 255;
+  }
+
   get length(): number {
     return this.len;
   }

@@ -16,3 +16,5 @@ export * from './diff.js';
 export * from './owners-parallel.js';
 export * from './duration.js';
 export * from './netstat-stream.js';
+export * from './read-raw.js';
+export * from './byte-out.js';

@@ -104,37 +104,42 @@ function writeAddress(out: ByteOut, addr: string, port: number): void {
   if (used < 23) out.spaces(23 - used);
 }
 
+/** A formatted table whose PID/Program column still reads `-`, with where to patch owners in. */
+export interface DeferredNetstat {
+  readonly out: ByteOut;
+  /** Byte offsets of PID/Program columns (the space before them) of rows with an inode. */
+  readonly patchOffsets: number[];
+  readonly patchInodes: number[];
+  readonly issues: ProcTcpIssue[];
+  readonly rows: number;
+}
+
+const PROGRAM_COL = 21; // ' ' + %-20s, and the value is at most 19 bytes: always 21 bytes
+
 /**
- * Formats /proc text as netstat does, into bytes. With `states`, scope does not hide servers (the
- * state list decides), as in the row path.
- * @example new TextDecoder().decode(formatNetstatFromProc(raw, { ports: [8006] }, { scope: 'all' }).bytes)
+ * Formats /proc text as netstat does, leaving every PID/Program column as `-` and recording
+ * where it is, so the table can be formatted while the fd scan is still running. Pure.
+ * @example const d = formatNetstatDeferred(tables, 'LE', {}, { scope: 'all' }); patchNetstatOwners(d, ownerPid, programs);
  */
-export function formatNetstatFromProc(
-  input: NetstatStreamInput,
+export function formatNetstatDeferred(
+  tables: NetstatStreamInput['tables'],
+  byteOrder: ByteOrder,
   filter: NetstatStreamFilter,
   opts: NetstatFormatOptions,
-): NetstatStreamOutput {
+): DeferredNetstat {
   const out = new ByteOut(1 << 20);
   out.str(formatNetstatHeader(opts));
   const issues: ProcTcpIssue[] = [];
-  const addrs = new DisplayCache(input.byteOrder);
-  const progCache = new Map<number, string>();
+  const addrs = new DisplayCache(byteOrder);
   const fields = new Float64Array(13);
   const ports = filter.ports && filter.ports.length > 0 ? new Set(filter.ports) : undefined;
   const states = filter.states && filter.states.length > 0 ? new Set(filter.states) : undefined;
   const withPrograms = opts.programs !== false;
   const noProgram = ' ' + '-'.padEnd(20);
+  const patchOffsets: number[] = [];
+  const patchInodes: number[] = [];
   let count = 0;
-  const program = (pid: number | undefined): string => {
-    if (pid === undefined) return noProgram;
-    let s = progCache.get(pid);
-    if (s === undefined) {
-      s = ' ' + formatNetstatProgram({ pid, program: input.programs.get(pid) ?? '' }).padEnd(20);
-      progCache.set(pid, s);
-    }
-    return s;
-  };
-  for (const { proto, text } of input.tables) {
+  for (const { proto, text } of tables) {
     const al = proto === 'tcp' ? 8 : 32;
     const protoCol = proto === 'tcp' ? 'tcp   ' : 'tcp6  ';
     let pos = text.indexOf('\n');
@@ -163,7 +168,13 @@ export function formatNetstatFromProc(
         writeAddress(out, addrs.get(text, fields[F_RADDR] as number, al), rport);
         out.byte(32);
         out.strPadEnd(state, 11);
-        if (withPrograms) out.str(program(inode === 0 ? undefined : input.ownerPid.get(inode)));
+        if (withPrograms) {
+          if (inode !== 0) {
+            patchOffsets.push(out.length);
+            patchInodes.push(inode);
+          }
+          out.str(noProgram);
+        }
         if (opts.timers) {
           const when = fields[F_WHEN] as number;
           out.byte(32);
@@ -182,7 +193,7 @@ export function formatNetstatFromProc(
       } else {
         const raw = text.slice(start, end);
         if (raw.trim() === '') continue;
-        const r = parseProcNetTcpLine(raw, { proto, byteOrder: input.byteOrder });
+        const r = parseProcNetTcpLine(raw, { proto, byteOrder });
         if (!r.ok) {
           issues.push({ code: r.code, proto, lineNumber, field: r.field, raw: r.raw, reason: r.reason });
           continue;
@@ -190,18 +201,52 @@ export function formatNetstatFromProc(
         const row: SocketRow = r.entry;
         if (states ? !states.has(row.state) : !inScope(row.remote.port, opts)) continue;
         if (ports && !ports.has(row.local.port) && !ports.has(row.remote.port)) continue;
-        const pid = row.inode === 0 ? undefined : input.ownerPid.get(row.inode);
-        out.str(
-          formatNetstatRow(
-            { ...row, pid, program: pid === undefined ? undefined : input.programs.get(pid) },
-            opts,
-          ),
-        );
+        const line = formatNetstatRow(row, opts);
+        if (withPrograms && row.inode !== 0) {
+          const timerLen = opts.timers ? 1 + formatNetstatTimer(row.timer).length : 0;
+          patchOffsets.push(out.length + line.length - 1 - timerLen - PROGRAM_COL);
+          patchInodes.push(row.inode);
+        }
+        out.str(line);
       }
       count++;
     }
   }
-  return { bytes: out.bytes(), issues, rows: count };
+  return { out, patchOffsets, patchInodes, issues, rows: count };
+}
+
+/** Writes each owned row's `pid/program` into its PID/Program column. */
+export function patchNetstatOwners(
+  d: DeferredNetstat,
+  ownerPid: ReadonlyMap<number, number>,
+  programs: ReadonlyMap<number, string>,
+): void {
+  const cache = new Map<number, string>();
+  for (let i = 0; i < d.patchOffsets.length; i++) {
+    const pid = ownerPid.get(d.patchInodes[i] as number);
+    if (pid === undefined) continue;
+    let s = cache.get(pid);
+    if (s === undefined) {
+      s = ' ' + formatNetstatProgram({ pid, program: programs.get(pid) ?? '' }).padEnd(20);
+      cache.set(pid, s);
+    }
+    d.out.writeAt(d.patchOffsets[i] as number, s);
+  }
+}
+
+/**
+ * Formats /proc text as netstat does, into bytes. With `states`, scope does not hide servers (the
+ * state list decides), as in the row path.
+ * @example new TextDecoder().decode(formatNetstatFromProc(raw, { ports: [8006] }, { scope: 'all' }).bytes)
+ */
+export function formatNetstatFromProc(
+  input: NetstatStreamInput,
+  filter: NetstatStreamFilter,
+  opts: NetstatFormatOptions,
+): NetstatStreamOutput {
+  const d = formatNetstatDeferred(input.tables, input.byteOrder, filter, opts);
+  patchNetstatOwners(d, input.ownerPid, input.programs);
+  return { bytes: d.out.bytes(), issues: d.issues, rows: d.rows };
 }
 
 function inScope(remotePort: number, opts: NetstatFormatOptions): boolean {

@@ -4,20 +4,12 @@
  * inodes to owners by scanning `<procRoot>/<pid>/fd`, and names uids from `<rootDir>/etc/passwd`.
  * Everything the OS gives is injected (`procRoot`, `rootDir`, byte order) so tests run on fixtures.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { parsePasswd } from './passwd.js';
 import { parseProcNetTcp } from './proc-net-tcp.js';
-import {
-  listPids,
-  planScanTasks,
-  processInfo,
-  scanPidsLoop,
-  scanSocketOwners,
-  type OwnerScan,
-} from './owners.js';
-import type { NetstatStreamInput } from './netstat-stream.js';
+import { listPids, scanSocketOwners, type OwnerScan } from './owners.js';
 import { startParallelOwnerScan } from './owners-parallel.js';
 import { PermissionError, InputError } from '../util/errors.js';
 import type {
@@ -26,7 +18,6 @@ import type {
   ReadSocketsOptions,
   ReadSocketsResult,
   SocketRow,
-  SocketScanStats,
 } from './types.js';
 
 /** Reused read buffer; grows by doubling, so a big table costs a few copies, not one per read. */
@@ -57,7 +48,7 @@ export function readProcText(path: string): string {
 }
 
 /** Text of `<procRoot>/net/<proto>`; undefined for a missing tcp6 (a kernel without IPv6). */
-function readTableText(procRoot: string, proto: 'tcp' | 'tcp6'): string | undefined {
+export function readTableText(procRoot: string, proto: 'tcp' | 'tcp6'): string | undefined {
   const path = join(procRoot, 'net', proto);
   try {
     return readProcText(path);
@@ -152,7 +143,7 @@ function join_(
 }
 
 /** Total sockets in use (`sockets: used N` of net/sockstat), or 0 when unknown. */
-function socketsInUse(procRoot: string): number {
+export function socketsInUse(procRoot: string): number {
   try {
     const m = /sockets: used (\d+)/.exec(readFileSync(join(procRoot, 'net', 'sockstat'), 'latin1'));
     return m ? Number(m[1]) : 0;
@@ -162,7 +153,7 @@ function socketsInUse(procRoot: string): number {
 }
 
 /** Below this many sockets in use, a worker thread costs more than it saves. */
-const PARALLEL_MIN_SOCKETS = 3000;
+export const PARALLEL_MIN_SOCKETS = 3000;
 
 /**
  * Reads the TCP socket table with owners, timers, uids and inodes. With many sockets the fd scan
@@ -205,76 +196,4 @@ export function readSocketsSync(options: ReadSocketsOptions = {}): ReadSocketsRe
           cmdline: options.cmdline === true,
         });
   return join_(tables, scan, options, started);
-}
-
-/** The raw material of `--format netstat`: /proc text and the inode → owner maps. */
-export interface RawSocketTable extends NetstatStreamInput {
-  readonly stats: Omit<SocketScanStats, 'socketsOwned' | 'orphans'>;
-}
-
-/**
- * Reads /proc/net/tcp{,6} as text and scans fd owners (on two threads when there are many
- * sockets), without building rows: the input of `formatNetstatFromProc`.
- * @example formatNetstatFromProc(await readRawSocketTable({}), {}, { scope: 'all' }).text
- */
-export async function readRawSocketTable(options: ReadSocketsOptions = {}): Promise<RawSocketTable> {
-  const started = performance.now();
-  const procRoot = options.procRoot ?? '/proc';
-  const byteOrder = options.endianness ?? endianness();
-  const families = options.families ?? [4, 6];
-  const mode = options.parallel ?? 'auto';
-  const pids = listPids(procRoot);
-  const parallel = mode === true || (mode === 'auto' && socketsInUse(procRoot) >= PARALLEL_MIN_SOCKETS);
-  const scan = parallel ? startParallelOwnerScan(procRoot, pids) : undefined;
-  const tables: { proto: 'tcp' | 'tcp6'; text: string }[] = [];
-  try {
-    for (const fam of [4, 6] as const) {
-      if (!families.includes(fam)) continue;
-      const proto = fam === 4 ? 'tcp' : 'tcp6';
-      const text = readTableText(procRoot, proto);
-      if (text !== undefined) tables.push({ proto, text });
-    }
-  } catch (err) {
-    await scan?.finishTriples().catch(() => undefined);
-    throw err;
-  }
-  let triples: number[];
-  let counts: Int32Array;
-  if (scan) ({ triples, counts } = await scan.finishTriples());
-  else {
-    triples = [];
-    counts = new Int32Array(4);
-    scanPidsLoop(
-      { readdirSync, readlinkSync },
-      procRoot,
-      planScanTasks(procRoot, pids, false),
-      new Int32Array(1),
-      triples,
-      counts,
-    );
-  }
-  const ownerPid = new Map<number, number>();
-  for (let i = 0; i + 2 < triples.length; i += 3) {
-    const inode = triples[i] as number;
-    const pid = triples[i + 1] as number;
-    const had = ownerPid.get(inode);
-    if (had === undefined || pid < had) ownerPid.set(inode, pid);
-  }
-  const programs = new Map<number, string>();
-  for (const pid of ownerPid.values()) {
-    if (!programs.has(pid)) programs.set(pid, processInfo(`${procRoot}/${pid}`, false).program);
-  }
-  return {
-    tables,
-    byteOrder,
-    ownerPid,
-    programs,
-    stats: {
-      processesScanned: counts[0] as number,
-      vanished: counts[1] as number,
-      denied: counts[2] as number,
-      fdsRead: counts[3] as number,
-      durationMs: performance.now() - started,
-    },
-  };
 }
