@@ -81,7 +81,8 @@ async function runWatch(o: WatchOpts): Promise<void> {
   };
   const onSignal = (sig: NodeJS.Signals): void => stopBy(sig);
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, onSignal);
-  const timer = durationS !== undefined ? setTimeout(() => onSignal('SIGALRM'), durationS * 1000) : undefined;
+  const timer =
+    durationS !== undefined ? setTimeout(() => stopBy('--duration'), durationS * 1000) : undefined;
   let source: AsyncIterable<TimelineEvent>;
   if (o.poll === true) {
     source = pollTcp({

@@ -17,6 +17,7 @@
 import type { Endpoint, StateEvent, TcpState, TimelineEvent } from '../events.js';
 import { flowKey } from '../events.js';
 import { inInterrupt, type TraceRecord } from './line.js';
+import { OwnerTracker, putBounded, sockKey, type Attribution, type TaskContext } from './owners.js';
 import { traceNote } from './explain.js';
 import { errnoName, signalName } from './names.js';
 import type { SocketOwnerInfo } from './types.js';
@@ -55,8 +56,6 @@ interface PendingConnect {
   owner: SocketOwnerInfo;
 }
 
-const sockKey = (l: Endpoint, r: Endpoint): string => `${l.addr}:${l.port}>${r.addr}:${r.port}`;
-
 /** Stateful record → event converter; see the module comment. */
 export class TraceAssembler {
   private readonly o: AssemblerOptions;
@@ -64,8 +63,8 @@ export class TraceAssembler {
   private readonly signals: Set<number>;
   private readonly pids: Set<number>;
   private readonly max: number;
-  private readonly owners = new Map<string, SocketOwnerInfo>();
-  private readonly listeners = new Map<string, SocketOwnerInfo>();
+  /** The owner cache (exposed so the tracer can resolve `unowned` 4-tuples by fd scan). */
+  readonly owners: OwnerTracker;
   private readonly socks = new Map<string, SockInfo>();
   private readonly timeWait = new Map<string, { monoUs: number; local: Endpoint; remote: Endpoint }>();
   private readonly resetRx = new Map<string, number>();
@@ -73,11 +72,6 @@ export class TraceAssembler {
   private readonly fatal = new Map<string, number>();
   private readonly exitCodes = new Map<string, number>();
   private readonly out: Slot[] = [];
-  /** Pids that owned a watched socket (their exits are reported). */
-  readonly ownerPids = new Set<number>();
-  private readonly ownerComms = new Map<string, string>();
-  /** 4-tuples seen without an owner (the tracer may resolve them by fd scan). */
-  readonly unowned = new Map<string, { local: Endpoint; remote: Endpoint }>();
   lastMonoUs = 0;
 
   constructor(options: AssemblerOptions) {
@@ -86,21 +80,21 @@ export class TraceAssembler {
     this.signals = new Set(options.signals ?? [13]);
     this.pids = new Set(options.pids ?? []);
     this.max = options.maxEntries ?? 200_000;
+    this.owners = new OwnerTracker(this.max, options.commOf);
   }
 
   /** Records the owner of a 4-tuple (e.g. from the socket reader's fd scan). */
   setOwner(local: Endpoint, remote: Endpoint, owner: SocketOwnerInfo): void {
-    this.put(this.owners, sockKey(local, remote), owner);
-    if (remote.port === 0) this.put(this.listeners, `${local.addr}:${local.port}`, owner);
-    this.unowned.delete(sockKey(local, remote));
+    this.owners.set(local, remote, owner);
+  }
+
+  /** 4-tuples seen without an owner. */
+  get unowned(): Map<string, { local: Endpoint; remote: Endpoint }> {
+    return this.owners.unowned;
   }
 
   private put<V>(m: Map<string, V>, k: string, v: V): void {
-    if (m.size >= this.max && !m.has(k)) {
-      const first = m.keys().next();
-      if (first.done !== true) m.delete(first.value);
-    }
-    m.set(k, v);
+    putBounded(m, k, v, this.max);
   }
 
   private ts(monoUs: number): bigint {
@@ -115,44 +109,12 @@ export class TraceAssembler {
     this.out.push({ ev, monoUs });
   }
 
-  private taskOf(rec: { tid: number; tgid?: number; comm: string }): SocketOwnerInfo {
-    const pid = rec.tgid ?? rec.tid;
-    const comm = rec.comm === '<...>' ? (this.o.commOf?.(pid) ?? rec.comm) : rec.comm;
-    return { pid, comm };
+  private taskOf(rec: { tid: number; tgid?: number | undefined; comm: string }): SocketOwnerInfo {
+    return this.owners.task(rec);
   }
 
-  private ownerFor(
-    rec: { tid: number; tgid?: number; comm: string; flags: string },
-    local: Endpoint,
-    remote: Endpoint,
-  ): { pid?: number; comm?: string; pidIsOwner: boolean } {
-    const key = sockKey(local, remote);
-    if (!inInterrupt(rec.flags) && rec.tid !== 0 && !rec.comm.startsWith('kworker') && local.port !== 0) {
-      const task = this.taskOf(rec);
-      const known = this.owners.get(key);
-      if (known === undefined || known.pid !== task.pid) {
-        this.put(this.owners, key, task);
-        this.unowned.delete(key);
-        this.addOwnerPid(task);
-      }
-      return { pid: task.pid, comm: task.comm, pidIsOwner: true };
-    }
-    const known =
-      this.owners.get(key) ??
-      this.listeners.get(`${local.addr}:${local.port}`) ??
-      this.listeners.get(`${local.addr.includes(':') ? '::' : '0.0.0.0'}:${local.port}`);
-    if (known) {
-      if (!this.owners.has(key)) this.put(this.owners, key, known);
-      return { pid: known.pid, comm: known.comm, pidIsOwner: true };
-    }
-    if (local.port !== 0 && this.unowned.size < 10_000) this.unowned.set(key, { local, remote });
-    if (rec.tid === 0) return { pidIsOwner: false };
-    return { ...this.taskOf(rec), pidIsOwner: false };
-  }
-
-  private addOwnerPid(o: SocketOwnerInfo): void {
-    this.ownerPids.add(o.pid);
-    if (o.comm !== '<...>') this.put(this.ownerComms, String(o.pid), o.comm);
+  private ownerFor(rec: TaskContext, local: Endpoint, remote: Endpoint): Attribution {
+    return this.owners.attribute(rec, local, remote);
   }
 
   /** Feeds one record. */
@@ -273,8 +235,6 @@ export class TraceAssembler {
     if (rec.oldState === 'SYN_SENT') this.linkConnect(rec);
     const key = sockKey(rec.local, rec.remote);
     const who = this.ownerFor(rec, rec.local, rec.remote);
-    if (rec.newState === 'LISTEN' && who.pidIsOwner && who.pid !== undefined)
-      this.put(this.listeners, `${rec.local.addr}:${rec.local.port}`, { pid: who.pid, comm: who.comm ?? '' });
     const twCandidate =
       this.o.synthesizeTimeWait !== false &&
       rec.newState === 'CLOSE' &&
@@ -312,8 +272,7 @@ export class TraceAssembler {
     if (list.length === 0) this.pending.delete(k);
     if (!p) return;
     const local = { addr: rec.local.addr, port: rec.local.port };
-    this.put(this.owners, sockKey(local, rec.remote), p.owner);
-    this.addOwnerPid(p.owner);
+    this.owners.set(local, rec.remote, p.owner);
     p.slot.ev = this.stateEvent(p.rec, local, rec.remote, 'CLOSE', 'SYN_SENT', 'traced', {
       ...p.owner,
       pidIsOwner: true,
@@ -387,7 +346,7 @@ export class TraceAssembler {
   private onExit(rec: Extract<TraceRecord, { type: 'exit' }>): void {
     if (!rec.groupDead) return;
     const pid = rec.tgid ?? rec.exitTid;
-    if (!this.ownerPids.has(pid) && !this.pids.has(pid)) return;
+    if (!this.owners.pids.has(pid) && !this.pids.has(pid)) return;
     const code = this.exitCodes.get(String(pid));
     const sig = this.fatal.get(String(pid)) ?? this.fatal.get(String(rec.exitTid));
     this.emit(
@@ -397,7 +356,7 @@ export class TraceAssembler {
         lens: 'process',
         action: 'exit',
         pid,
-        comm: this.ownerComms.get(String(pid)) ?? rec.exitComm,
+        comm: this.owners.commOfPid(pid) ?? rec.exitComm,
         exitCode: code ?? null,
         signal: code === undefined && sig !== undefined ? signalName(sig) : null,
       },

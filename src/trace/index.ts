@@ -14,3 +14,7 @@ export * from './names.js';
 export * from './tracefs.js';
 export * from './render.js';
 export * from './poll.js';
+export * from './pipe.js';
+export * from './setup.js';
+export * from './fields.js';
+export * from './owners.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inInterrupt, parseKeyValues, parseSockaddr, parseTraceLine } from './line.js';
+import { parseKeyValues, parseSockaddr } from './fields.js';
+import { inInterrupt, parseTraceLine } from './line.js';
 
 // Lines as Linux 6.18 printed them in an instance with record-tgid and trace_clock=mono.
 const STATE_SOFTIRQ =

@@ -5,45 +5,16 @@
  * and tears the instance down on every path (stop, abort, error, process exit, SIGINT/SIGTERM/
  * SIGHUP).
  */
-import { readFileSync, readSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import type { TimelineEvent } from '../events.js';
 import { readSocketsSync } from '../sockets/index.js';
 import { TraceAssembler } from './assemble.js';
-import { measureClockOffset } from './clock.js';
-import { hasField, symbolNames, type FilterWants } from './format.js';
 import { parseTraceLine } from './line.js';
-import {
-  closeQuietly,
-  configureInstance,
-  createInstance,
-  destroyInstance,
-  enableEvent,
-  openTracePipe,
-  readCpuStats,
-  removeStaleInstances,
-  resolveTracefs,
-  unmountTracefs,
-} from './tracefs.js';
-import type { ClockInfo, TcpTrace, TraceCapabilities, TraceOptions, TraceStats } from './types.js';
-
-/** Socket calls traced with `includeSyscalls`. */
-export const SOCKET_SYSCALLS = [
-  'connect',
-  'accept4',
-  'sendto',
-  'sendmsg',
-  'write',
-  'writev',
-  'recvfrom',
-  'read',
-  'close',
-  'shutdown',
-];
-
-/** Extra signals always captured (not reported) so a process exit can say which one killed it. */
-const FATAL_SIGNALS = [1, 2, 3, 6, 9, 11, 14, 15];
+import { TracePipeReader } from './pipe.js';
+import { openTraceInstance } from './setup.js';
+import { closeQuietly, destroyInstance, readCpuStats, unmountTracefs } from './tracefs.js';
+import type { TcpTrace, TraceOptions, TraceStats } from './types.js';
 
 function commReader(): (pid: number) => string | undefined {
   const cache = new Map<number, string>();
@@ -73,77 +44,13 @@ function commReader(): (pid: number) => string | undefined {
  * if (!trace.stats().complete) console.log('events were lost');
  */
 export function traceTcp(options: TraceOptions = {}): TcpTrace {
-  const { root, mounted } = resolveTracefs(
-    options.tracefsRoot ?? '/sys/kernel/tracing',
-    options.mount ?? options.tracefsRoot === undefined,
-  );
-  const prefix = options.instancePrefix ?? 'tcpscope';
-  let instance: string;
-  try {
-    removeStaleInstances(root, prefix);
-    instance = createInstance(root, prefix);
-  } catch (err) {
-    if (mounted) unmountTracefs(root);
-    throw err;
-  }
   const ports = [...new Set(options.ports ?? [])];
   const signals = [...new Set(options.signals ?? [13])];
   const pids = [...new Set(options.pids ?? [])];
-  let fd = -1;
-  let capabilities: TraceCapabilities;
-  let clock: ClockInfo;
-  try {
-    configureInstance(instance, options.bufferSizeKb ?? 4096);
-    const wants: FilterWants = { ports, signals: [...new Set([...signals, ...FATAL_SIGNALS])], pids };
-    const events = [
-      'sock/inet_sock_set_state',
-      'tcp/tcp_send_reset',
-      'tcp/tcp_receive_reset',
-      'tcp/tcp_destroy_sock',
-      'signal/signal_generate',
-    ];
-    if (options.retransmits !== false) events.push('tcp/tcp_retransmit_skb');
-    if (options.processExits !== false)
-      events.push('sched/sched_process_exit', 'syscalls/sys_enter_exit_group');
-    if (options.includeSyscalls === true)
-      for (const s of SOCKET_SYSCALLS) events.push(`syscalls/sys_exit_${s}`);
-    const enabled: string[] = [];
-    const missing: string[] = [];
-    let resetFormat;
-    for (const ev of events) {
-      const w = ev === 'syscalls/sys_enter_exit_group' ? { ...wants, pids } : wants;
-      const f = enableEvent(instance, ev, w);
-      if (f) enabled.push(ev);
-      else missing.push(ev);
-      if (ev === 'tcp/tcp_send_reset') resetFormat = f;
-    }
-    if (!enabled.includes('sock/inet_sock_set_state'))
-      throw new Error('this kernel has no sock:inet_sock_set_state tracepoint');
-    capabilities = {
-      resetReason: hasField(resetFormat, 'reason'),
-      resetState: hasField(resetFormat, 'state'),
-      resetReasons: resetFormat ? symbolNames(resetFormat.printFmt, 'reason') : [],
-      events: enabled,
-      missing,
-    };
-    const traceClock =
-      /\[(\w+)\]/.exec(readFileSync(join(instance, 'trace_clock'), 'utf8'))?.[1] ?? 'unknown';
-    const off = measureClockOffset();
-    clock = {
-      traceClock,
-      offsetNs: off.offsetNs,
-      uncertaintyNs: off.uncertaintyNs,
-      samples: off.samples,
-      resolutionNs: 1000n,
-    };
-    fd = openTracePipe(instance);
-  } catch (err) {
-    if (fd >= 0) closeQuietly(fd);
-    destroyInstance(instance);
-    if (mounted) unmountTracefs(root);
-    throw err;
-  }
+  const opened = openTraceInstance(options, { ports, signals, pids });
 
+  const { root, mounted, instance, capabilities, clock } = opened;
+  let fd = opened.fd;
   const commOf = commReader();
   const asm = new TraceAssembler({
     offsetNs: clock.offsetNs,
@@ -177,9 +84,6 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
   let ended = false;
   let failure: Error | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const buf = Buffer.allocUnsafe(1 << 16);
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
   let finalStats: TraceStats | undefined;
 
   const wake = (): void => {
@@ -193,72 +97,14 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
     for (const e of evs) queue.push(e);
     wake();
   };
-  const consume = (text: string): void => {
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl < 0) break;
-      const line = text.slice(start, nl);
-      start = nl + 1;
-      if (line === '') continue;
-      counters.lines++;
-      const rec = parseTraceLine(line);
-      if (rec.type === 'issue') counters.unparsed++;
-      else if (rec.type === 'lost') counters.lostInPipe += rec.count;
-      else asm.push(rec);
-    }
-    rest = text.slice(start);
-  };
-  // Reading is decoupled from parsing: everything trace_pipe has is copied out at once (cheap),
-  // so the kernel ring buffer does not overflow while a burst is parsed; the backlog lives here,
-  // bounded by maxPendingChars (beyond it the kernel buffer absorbs, and counts, any loss).
-  const chunks: string[] = [];
-  let chunkHead = 0;
-  let pendingChars = 0;
-  const maxPendingChars = 256 * 1024 * 1024;
-  const readAvailable = (): void => {
-    while (pendingChars < maxPendingChars) {
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (err) {
-        if ((err as { code?: string }).code === 'EAGAIN') return;
-        throw err;
-      }
-      if (n <= 0) return;
-      const text = decoder.write(buf.subarray(0, n));
-      chunks.push(text);
-      pendingChars += text.length;
-    }
-  };
-  /** Parses the backlog for up to budgetMs, re-reading the pipe every few ms; true when more is left. */
-  const drain = (budgetMs: number): boolean => {
-    const start = performance.now();
-    let nextRead = start + 5;
-    readAvailable();
-    while (chunkHead < chunks.length) {
-      const text = chunks[chunkHead] as string;
-      chunks[chunkHead++] = '';
-      pendingChars -= text.length;
-      consume(rest + text);
-      const now = performance.now();
-      if (now >= nextRead) {
-        readAvailable();
-        nextRead = now + 5;
-      }
-      if (now - start > budgetMs) break;
-    }
-    if (chunkHead >= chunks.length) {
-      chunks.length = 0;
-      chunkHead = 0;
-      return false;
-    }
-    if (chunkHead > 4096) {
-      chunks.splice(0, chunkHead);
-      chunkHead = 0;
-    }
-    return true;
-  };
+  const reader = new TracePipeReader(fd, (line) => {
+    counters.lines++;
+    const rec = parseTraceLine(line);
+    if (rec.type === 'issue') counters.unparsed++;
+    else if (rec.type === 'lost') counters.lostInPipe += rec.count;
+    else asm.push(rec);
+  });
+  const drain = (budgetMs: number): boolean => reader.drain(budgetMs);
   const resolveOwners = async (): Promise<void> => {
     if (asm.unowned.size === 0) return;
     const now = performance.now();
@@ -266,7 +112,7 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
     if (lookup === undefined) {
       // A full fd scan is expensive: at most every max(1 s, 20x its last duration), never while
       // a backlog is being parsed.
-      if (chunkHead < chunks.length || now - lastScanMs < Math.max(1000, 20 * lastScanCostMs)) return;
+      if (reader.backlog || now - lastScanMs < Math.max(1000, 20 * lastScanCostMs)) return;
       scanOwners();
       lastScanMs = performance.now();
       lastScanCostMs = lastScanMs - now;
