@@ -64,9 +64,15 @@ async function collect(trace: TcpTrace, until: () => Promise<unknown>): Promise<
   return events;
 }
 
+// Other tests share the machine: their sockets may reuse our port number as an ephemeral port
+// (on another 127/8 address), so match our peers' addresses too.
+const ours = (e: TimelineEvent): e is StateEvent =>
+  e.kind === 'state' &&
+  e.local.addr === '127.0.0.1' &&
+  (e.remote.addr === '127.0.0.1' || e.remote.port === 0);
 const transitions = (evs: TimelineEvent[], localPort: number): string[] =>
   evs
-    .filter((e): e is StateEvent => e.kind === 'state' && e.local.port === localPort)
+    .filter((e): e is StateEvent => ours(e) && e.local.port === localPort)
     .map((e) => `${e.oldState}->${e.newState}${e.source === 'synthesized' ? '*' : ''}`);
 
 describe('traceTcp on loopback (real tracefs)', () => {
@@ -83,7 +89,7 @@ describe('traceTcp on loopback (real tracefs)', () => {
       await Promise.all([exited(client), exited(server)]);
     });
     expect(existsSync(trace.instancePath)).toBe(false);
-    const states = events.filter((e): e is StateEvent => e.kind === 'state');
+    const states = events.filter(ours);
     const clientEv = states.find((e) => e.remote.port === port && e.local.port !== port);
     expect(clientEv).toBeDefined();
     const cport = clientEv?.local.port ?? -1;
@@ -103,7 +109,7 @@ describe('traceTcp on loopback (real tracefs)', () => {
       'LAST_ACK->CLOSE',
       'LISTEN->CLOSE',
     ]);
-    for (const e of states) {
+    for (const e of states.filter((x) => x.local.port === port || x.local.port === cport)) {
       const owner = e.local.port === port ? server.pid : client?.pid;
       expect({ t: `${e.oldState}->${e.newState}`, pid: e.pid, owner: e.pidIsOwner }).toEqual({
         t: `${e.oldState}->${e.newState}`,
@@ -131,12 +137,18 @@ describe('traceTcp on loopback (real tracefs)', () => {
     });
     expect(clientEnd).toEqual({ code: null, signal: 'SIGPIPE' });
     const cpid = client?.pid;
-    const sent = events.find((e): e is ResetEvent => e.kind === 'reset' && e.direction === 'sent');
+    const sent = events.find(
+      (e): e is ResetEvent =>
+        e.kind === 'reset' && e.direction === 'sent' && e.local.addr === '127.0.0.1' && e.local.port === port,
+    );
     expect(sent).toBeDefined();
     expect(sent?.local.port).toBe(port);
     expect(typeof sent?.reason).toBe('string');
     expect(sent?.reason).toBe('TCP_TIMEWAIT_SOCKET'); // what Linux 6.x reports here
-    const received = events.find((e): e is ResetEvent => e.kind === 'reset' && e.direction === 'received');
+    const received = events.find(
+      (e): e is ResetEvent =>
+        e.kind === 'reset' && e.direction === 'received' && e.remote.port === port && e.pid === cpid,
+    );
     expect(received?.pid).toBe(cpid);
     expect(received?.state).toBe('CLOSE_WAIT');
     const cport = received?.local.port;
@@ -188,6 +200,25 @@ describe('traceTcp on loopback (real tracefs)', () => {
     expect(st.overrun + st.dropped).toBeGreaterThan(0);
     expect(st.lostInPipe).toBeGreaterThan(0); // the `[LOST N EVENTS]` lines were counted
     expect(events.length).toBeLessThan(6000);
+  });
+
+  it('tears down when the consumer throws, and on abort; signal handlers are removed', async () => {
+    const before = ['SIGINT', 'SIGTERM', 'SIGHUP', 'exit'].map((s) => process.listenerCount(s));
+    const a = traceTcp({ ports: [await freePort()] });
+    writeFileSync(a.markerPath, 'boom');
+    await expect(
+      (async () => {
+        for await (const ev of a) if (ev.kind === 'marker') throw new Error('consumer failed');
+      })(),
+    ).rejects.toThrow('consumer failed');
+    expect(existsSync(a.instancePath)).toBe(false);
+    const ctl = new AbortController();
+    const b = traceTcp({ ports: [await freePort()], signal: ctl.signal });
+    expect(existsSync(b.instancePath)).toBe(true);
+    ctl.abort();
+    await b.done;
+    expect(existsSync(b.instancePath)).toBe(false);
+    expect(['SIGINT', 'SIGTERM', 'SIGHUP', 'exit'].map((s) => process.listenerCount(s))).toEqual(before);
   });
 
   it('reports trace_marker lines on the realtime clock (mono offset verified against tracefs)', async () => {
