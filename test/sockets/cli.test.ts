@@ -3,7 +3,7 @@
  * `tcpscope sockets` end to end (built CLI) on the fixture tree: table with per-state counts,
  * JSON, filters, explain in both languages, netstat format on both paths, watch bounds, errors.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,27 @@ describe('tcpscope sockets (fixture)', () => {
     expect(netstat.match(/^Active Internet connections/gm)).toHaveLength(2);
     const byDuration = tcpscope('--watch', '100ms', '--duration', '350ms', '--json');
     expect(byDuration.status).toBe(0);
+  });
+
+  it('stops watching on SIGINT and SIGTERM with status 0', async () => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const child = spawn(
+        process.execPath,
+        [cli, 'sockets', '--proc-root', tree.procRoot, '--watch', '100ms'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      await new Promise((r) => setTimeout(r, 700));
+      const t0 = Date.now();
+      child.kill(sig);
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect(code, sig).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      expect(out).toContain(' + tcp ');
+    }
   });
 
   it('rejects bad options with exit status 2 and a message naming them', () => {
