@@ -18,7 +18,10 @@ const root = join(here, '..');
 const cli = join(root, 'dist', 'cli', 'main.js');
 const { readSockets } = await import(join(root, 'dist', 'sockets', 'index.js'));
 
-const sizes = (process.env.SOCKETS_BENCH_SIZES ?? '10000,50000').split(',').map(Number).filter((n) => n > 0);
+const sizes = (process.env.SOCKETS_BENCH_SIZES ?? '10000,50000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const runs = Math.max(1, Number(process.env.SOCKETS_BENCH_RUNS ?? 5));
 const PER_PROCESS = 16_000;
 const SETUP_TIMEOUT_MS = 180_000;
@@ -35,24 +38,44 @@ function killAll() {
   children.length = 0;
 }
 process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(130); });
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
 
 function startPeer(args) {
-  const child = spawn(process.execPath, [join(here, 'sockets-peer.mjs'), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(here, 'sockets-peer.mjs'), ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   children.push(child);
   const lines = createInterface({ input: child.stdout });
   const queue = [];
   let waiter;
   lines.on('line', (l) => {
     const msg = JSON.parse(l);
-    if (waiter) { const w = waiter; waiter = undefined; w(msg); } else queue.push(msg);
+    if (waiter) {
+      const w = waiter;
+      waiter = undefined;
+      w(msg);
+    } else queue.push(msg);
   });
   const next = (what) =>
     new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`peer ${child.pid}: no ${what} within ${SETUP_TIMEOUT_MS} ms`)), SETUP_TIMEOUT_MS);
-      const done = (m) => { clearTimeout(t); if (m.error) reject(new Error(`peer ${child.pid}: ${m.error}`)); else resolve(m); };
-      if (queue.length) done(queue.shift()); else waiter = done;
-      child.once('exit', (code, sig) => reject(new Error(`peer ${child.pid} exited (${code ?? sig}) before ${what}`)));
+      const t = setTimeout(
+        () => reject(new Error(`peer ${child.pid}: no ${what} within ${SETUP_TIMEOUT_MS} ms`)),
+        SETUP_TIMEOUT_MS,
+      );
+      const done = (m) => {
+        clearTimeout(t);
+        if (m.error) reject(new Error(`peer ${child.pid}: ${m.error}`));
+        else resolve(m);
+      };
+      if (queue.length) done(queue.shift());
+      else waiter = done;
+      child.once('exit', (code, sig) =>
+        reject(new Error(`peer ${child.pid} exited (${code ?? sig}) before ${what}`)),
+      );
     });
   return { child, next };
 }
@@ -91,20 +114,30 @@ function timeCommand(cmd, args) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 function lineCount(cmd, args) {
-  return spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 }).stdout.split('\n').filter(Boolean).length;
+  return spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 })
+    .stdout.split('\n')
+    .filter(Boolean).length;
 }
 
-console.log(`sockets bench: ${runs} runs per tool, median wall time (measured under load: the machine is shared)`);
+console.log(
+  `sockets bench: ${runs} runs per tool, median wall time (measured under load: the machine is shared)`,
+);
 {
   const node0 = median(Array.from({ length: runs }, () => timeCommand(process.execPath, ['-e', '0'])));
-  const version = median(Array.from({ length: runs }, () => timeCommand(process.execPath, [cli, '--version'])));
-  console.log(`  start-up only: node -e 0 ${node0.toFixed(1)} ms, tcpscope --version ${version.toFixed(1)} ms`);
+  const version = median(
+    Array.from({ length: runs }, () => timeCommand(process.execPath, [cli, '--version'])),
+  );
+  console.log(
+    `  start-up only: node -e 0 ${node0.toFixed(1)} ms, tcpscope --version ${version.toFixed(1)} ms`,
+  );
 }
 for (const n of sizes) {
   const t0 = Date.now();
   const peers = await openConnections(n);
   try {
-    console.log(`\n${n} established loopback connections (${2 * n} sockets, ${peers.processes} processes, set up in ${Date.now() - t0} ms)`);
+    console.log(
+      `\n${n} established loopback connections (${2 * n} sockets, ${peers.processes} processes, set up in ${Date.now() - t0} ms)`,
+    );
     const ours = await readSockets({});
     const owned = ours.rows.filter((r) => r.pid !== undefined).length;
     const ntLines = lineCount('netstat', ['-tanp']) - 2;
@@ -118,7 +151,9 @@ for (const n of sizes) {
     for (let i = 0; i < runs; i++) {
       results['netstat -tanp'].push(timeCommand('netstat', ['-tanp']));
       results['ss -tanp'].push(timeCommand('ss', ['-tanp']));
-      results['tcpscope sockets -a --format netstat'].push(timeCommand(process.execPath, [cli, 'sockets', '-a', '--format', 'netstat']));
+      results['tcpscope sockets -a --format netstat'].push(
+        timeCommand(process.execPath, [cli, 'sockets', '-a', '--format', 'netstat']),
+      );
       const t = process.hrtime.bigint();
       await readSockets({});
       results['readSockets() library call'].push(Number(process.hrtime.bigint() - t) / 1e6);
