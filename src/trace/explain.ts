@@ -162,6 +162,14 @@ export const TRACE_NOTES = {
     zh: '丢失了 {lost} 个事件（环形缓冲区溢出）：时间线不完整；请用更大的 --buffer-kb',
   },
   'no-loss': { en: 'no events lost', zh: '没有丢失事件' },
+  'line-rst-sent': { en: 'RST sent', zh: '发出 RST' },
+  'line-rst-received': { en: 'RST received', zh: '收到 RST' },
+  'line-in-state': { en: 'in {state}', zh: '（状态 {state}）' },
+  'line-reason': { en: 'reason {reason}', zh: '原因 {reason}' },
+  'line-signal': { en: '{signal} generated for {pid}/{comm}', zh: '为 {pid}/{comm} 产生了 {signal}' },
+  'line-process': { en: 'process {pid}/{comm}', zh: '进程 {pid}/{comm}' },
+  'line-on-cpu': { en: '(on-CPU, not owner)', zh: '（只是当时在 CPU 上的任务，并非属主）' },
+  'line-retransmit': { en: 'retransmit', zh: '重传' },
 } as const satisfies Record<string, Entry>;
 
 export type TraceNoteKey = keyof typeof TRACE_NOTES;

@@ -92,7 +92,11 @@ export class OwnerTracker {
     if (!inInterrupt(rec.flags) && rec.tid !== 0 && !rec.comm.startsWith('kworker') && local.port !== 0) {
       const task = this.task(rec);
       const known = this.owners.get(key);
-      if (known === undefined || known.pid !== task.pid) {
+      if (
+        known === undefined ||
+        known.pid !== task.pid ||
+        (known.comm !== task.comm && task.comm !== '<...>')
+      ) {
         putBounded(this.owners, key, task, this.max);
         this.unowned.delete(key);
         this.remember(task);

@@ -27,9 +27,14 @@ export function formatSpan(ns: bigint): string {
 
 const ep = (e: Endpoint): string => (e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`);
 
-function who(pid: number | undefined, comm: string | undefined, owner: boolean | undefined): string {
+function who(
+  pid: number | undefined,
+  comm: string | undefined,
+  owner: boolean | undefined,
+  lang: Lang,
+): string {
   if (pid === undefined) return '-';
-  return `${pid}/${comm ?? '?'}${owner === false ? ' (on-CPU, not owner)' : ''}`;
+  return `${pid}/${comm ?? '?'}${owner === false ? ` ${traceNote('line-on-cpu', {}, lang)}` : ''}`;
 }
 
 /**
@@ -50,21 +55,27 @@ export function formatWatchLine(ev: TimelineEvent, lang: Lang = 'en', localOffse
         meaning = /reset/.test(ev.note ?? '')
           ? traceNote('time-wait-reset', {}, lang)
           : traceNote('time-wait-expired', { seconds: 60 }, lang);
-      return `${t} ${ep(ev.local)} -> ${ep(ev.remote)} ${ev.oldState} -> ${ev.newState}${span}${tag} ${who(ev.pid, ev.comm, ev.pidIsOwner)}: ${meaning}`;
+      return `${t} ${ep(ev.local)} -> ${ep(ev.remote)} ${ev.oldState} -> ${ev.newState}${span}${tag} ${who(ev.pid, ev.comm, ev.pidIsOwner, lang)}: ${meaning}`;
     }
     case 'reset': {
-      const state = ev.state !== undefined ? ` in ${ev.state}` : '';
+      const state = ev.state !== undefined ? ` ${traceNote('line-in-state', { state: ev.state }, lang)}` : '';
       const reason =
-        ev.reason !== undefined ? ` reason ${ev.reason}: ${resetReasonGloss(ev.reason, lang)}` : '';
+        ev.reason !== undefined
+          ? `; ${traceNote('line-reason', { reason: ev.reason }, lang)}: ${resetReasonGloss(ev.reason, lang)}`
+          : '';
       const gloss = traceNote(ev.direction === 'sent' ? 'reset-sent' : 'reset-received', {}, lang);
-      return `${t} ${ep(ev.local)} -> ${ep(ev.remote)} RST ${ev.direction}${state} ${who(ev.pid, ev.comm, ev.pidIsOwner)}: ${gloss}${reason ? ';' + reason : ''}`;
+      const what = traceNote(ev.direction === 'sent' ? 'line-rst-sent' : 'line-rst-received', {}, lang);
+      return `${t} ${ep(ev.local)} -> ${ep(ev.remote)} ${what}${state} ${who(ev.pid, ev.comm, ev.pidIsOwner, lang)}: ${gloss}${reason}`;
     }
-    case 'retransmit':
-      return `${t} ${ep(ev.local)} -> ${ep(ev.remote)} retransmit${ev.state !== undefined ? ` in ${ev.state}` : ''}`;
+    case 'retransmit': {
+      const state = ev.state !== undefined ? ` ${traceNote('line-in-state', { state: ev.state }, lang)}` : '';
+      return `${t} ${ep(ev.local)} -> ${ep(ev.remote)} ${traceNote('line-retransmit', {}, lang)}${state}`;
+    }
     case 'signal': {
       const result = traceNote(`signal-${ev.result}`, {}, lang);
       const extra = ev.sig === 13 ? `: ${traceNote('sigpipe', {}, lang)}` : '';
-      return `${t} ${ev.signame} generated for ${ev.pid}/${ev.comm}: ${result}${extra}`;
+      const head = traceNote('line-signal', { signal: ev.signame, pid: ev.pid, comm: ev.comm }, lang);
+      return `${t} ${head}: ${result}${extra}`;
     }
     case 'process': {
       const how =
@@ -73,7 +84,7 @@ export function formatWatchLine(ev: TimelineEvent, lang: Lang = 'en', localOffse
           : ev.exitCode != null
             ? traceNote('exit-code', { code: ev.exitCode }, lang)
             : traceNote('exit-unknown', {}, lang);
-      return `${t} process ${ev.pid}/${ev.comm} ${how}`;
+      return `${t} ${traceNote('line-process', { pid: ev.pid, comm: ev.comm }, lang)} ${how}`;
     }
     case 'syscall':
       return `${t} ${ev.pid}/${ev.comm} ${ev.name}() = ${ev.ret}${ev.errno !== undefined ? ` ${ev.errno}` : ''}`;
