@@ -90,6 +90,24 @@ describe('tcpscope watch cleanup (real tracefs)', () => {
     });
   }
 
+  it('library default: SIGTERM tears the instance down, then the process dies by SIGTERM as usual', async () => {
+    const script = `import('${ROOT}dist/trace/index.js').then(({ traceTcp }) => {
+      const t = traceTcp({ ports: [9] });
+      process.stdout.write(t.instancePath + '\\n');
+      setInterval(() => {}, 1000);
+    });`;
+    const proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(proc);
+    const instance = await new Promise<string>((res) =>
+      proc.stdout.once('data', (d: Buffer) => res(d.toString().trim())),
+    );
+    expect(existsSync(instance)).toBe(true);
+    proc.kill('SIGTERM');
+    const end = await new Promise<string | null>((res) => proc.once('exit', (_c, sig) => res(sig)));
+    expect(end).toBe('SIGTERM');
+    expect(existsSync(instance)).toBe(false);
+  });
+
   it('after SIGKILL the instance stays; the next start removes it', async () => {
     const w = await startWatch(['--port', String(await freePort())]);
     w.proc.kill('SIGKILL');
