@@ -2,211 +2,13 @@
  * @module cli/sockets
  * `tcpscope sockets`: the socket table (netstat/ss columns with PID/Program), filters, a
  * netstat-identical format, JSON, newcomer notes and a watch mode that prints what changed.
+ * This file only declares the command; cli/sockets-run holds the implementation.
  */
 import type { Command } from 'commander';
-import type { TcpState } from '../events.js';
-import type { Lang } from '../report/explain/explain.js';
-import { diffSockets, formatChange, type WatchState } from '../sockets/diff.js';
-import { parseDurationMs } from '../sockets/duration.js';
-import { explainSocketRow } from '../sockets/explain.js';
-import { filterRows, parseStateList, type SocketFilter } from '../sockets/filter.js';
-import {
-  formatNetstatHeader,
-  formatNetstatRow,
-  type NetstatFormatOptions,
-} from '../sockets/netstat-format.js';
-import { readSockets } from '../sockets/read.js';
-import { readNetstatOutput } from '../sockets/read-raw.js';
-import type { ProcTcpIssue, ReadSocketsResult, SocketRow } from '../sockets/types.js';
-import { InputError } from '../util/errors.js';
-
-interface SocketsCliOptions {
-  port?: string[];
-  state?: string;
-  pid?: string[];
-  listening?: boolean;
-  all?: boolean;
-  ipv4?: boolean;
-  ipv6?: boolean;
-  format: string;
-  json?: boolean;
-  explain?: boolean;
-  lang: string;
-  watch?: string | boolean;
-  count?: string;
-  duration?: string;
-  timers?: boolean;
-  cmdline?: boolean;
-  procRoot?: string;
-  color?: boolean;
-}
+import type { SocketsCliOptions } from './sockets-run.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').filter((v) => v.trim() !== '')];
-}
-
-function parseIntList(values: string[] | undefined, option: string, max: number): number[] | undefined {
-  if (!values) return undefined;
-  return values.map((v) => {
-    const n = Number(v.trim());
-    if (!Number.isInteger(n) || n < 0 || n > max)
-      throw new InputError(`${option}: "${v}" is not a number from 0 to ${max}`);
-    return n;
-  });
-}
-
-function buildFilter(o: SocketsCliOptions): { filter: SocketFilter; states?: TcpState[] } {
-  const families: (4 | 6)[] | undefined = o.ipv4 && !o.ipv6 ? [4] : o.ipv6 && !o.ipv4 ? [6] : undefined;
-  const states = o.state !== undefined ? parseStateList(o.state) : undefined;
-  const ports = parseIntList(o.port, '--port', 65535);
-  const pids = parseIntList(o.pid, '--pid', 2 ** 31);
-  const filter: SocketFilter = {
-    scope: o.all ? 'all' : o.listening ? 'listening' : 'connected',
-    ...(states ? { states } : {}),
-    ...(ports ? { ports } : {}),
-    ...(pids ? { pids } : {}),
-    ...(families ? { families } : {}),
-  };
-  return { filter, ...(states ? { states } : {}) };
-}
-
-async function sample(
-  o: SocketsCliOptions,
-  filter: SocketFilter,
-): Promise<ReadSocketsResult & { shown: SocketRow[] }> {
-  const res = await readSockets({
-    ...(o.procRoot ? { procRoot: o.procRoot } : {}),
-    ...(filter.families ? { families: filter.families } : {}),
-    cmdline: o.cmdline === true,
-  });
-  return { ...res, shown: filterRows(res.rows, filter) };
-}
-
-function netstatWithNotes(
-  rows: readonly SocketRow[],
-  fmt: NetstatFormatOptions,
-  lang: Lang | undefined,
-  header: string,
-): string {
-  const parts = [header];
-  const programs = new Map<number, string>();
-  for (const r of rows) {
-    parts.push(formatNetstatRow(r, fmt, programs));
-    if (lang) for (const n of explainSocketRow(r, lang)) parts.push(`      ^ ${n.text}\n`);
-  }
-  return parts.join('');
-}
-
-async function renderOnce(
-  o: SocketsCliOptions,
-  filter: SocketFilter,
-  fmt: NetstatFormatOptions,
-  lang: Lang,
-): Promise<string | Uint8Array> {
-  if (o.format === 'netstat' && !o.json && !o.explain && !filter.pids) {
-    // Fast path: format straight from the /proc text (no row objects), same output.
-    const out = await readNetstatOutput(
-      {
-        ...(o.procRoot ? { procRoot: o.procRoot } : {}),
-        ...(filter.families ? { families: filter.families } : {}),
-      },
-      {
-        ...(filter.ports ? { ports: filter.ports } : {}),
-        ...(filter.states ? { states: filter.states } : {}),
-      },
-      fmt,
-    );
-    reportIssues(out.issues);
-    return out.bytes;
-  }
-  const res = await sample(o, filter);
-  reportIssues(res.issues);
-  if (o.json) {
-    const rows = o.explain ? res.shown.map((r) => ({ ...r, notes: explainSocketRow(r, lang) })) : res.shown;
-    return JSON.stringify({ rows, issues: res.issues, stats: res.stats }, null, 2) + '\n';
-  }
-  if (o.format === 'netstat') {
-    // Rows are already filtered (a --state list may include servers), so no second scope test.
-    return netstatWithNotes(res.shown, fmt, o.explain ? lang : undefined, formatNetstatHeader(fmt));
-  }
-  const { renderSocketTable } = await import('../sockets/render-table.js');
-  return renderSocketTable(res.shown, {
-    explain: o.explain === true,
-    lang,
-    colour: o.color !== false && process.stdout.isTTY === true,
-  });
-}
-
-function reportIssues(issues: readonly ProcTcpIssue[]): void {
-  for (const issue of issues) {
-    process.stderr.write(
-      `tcpscope: /proc/net/${issue.proto} line ${issue.lineNumber}: ${issue.field} "${issue.raw}": ${issue.reason}\n`,
-    );
-  }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
-}
-
-async function watch(
-  o: SocketsCliOptions,
-  filter: SocketFilter,
-  fmt: NetstatFormatOptions,
-  lang: Lang,
-): Promise<void> {
-  const intervalMs = typeof o.watch === 'string' ? parseDurationMs(o.watch, '--watch') : 1000;
-  const maxCount = o.count !== undefined ? parseIntList([o.count], '--count', 2 ** 31)?.[0] : undefined;
-  const durationMs = o.duration !== undefined ? parseDurationMs(o.duration, '--duration') : undefined;
-  const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const started = Date.now();
-  let state: WatchState = new Map();
-  try {
-    for (let n = 0; !stop.signal.aborted; n++) {
-      if (maxCount !== undefined && n >= maxCount) break;
-      if (durationMs !== undefined && Date.now() - started >= durationMs) break;
-      const now = Date.now();
-      if (o.format === 'netstat' && !o.json) {
-        process.stdout.write(await renderOnce(o, filter, fmt, lang));
-      } else {
-        const res = await sample(o, filter);
-        const d = diffSockets(state, res.shown, now);
-        state = d.state;
-        for (const c of d.changes) {
-          if (o.json) {
-            process.stdout.write(JSON.stringify(c) + '\n');
-            continue;
-          }
-          process.stdout.write(formatChange(c) + '\n');
-          if (o.explain && c.kind !== 'gone') {
-            const since = d.state.get(c.key);
-            const secs = since ? (now - since.stateSinceMs) / 1000 : undefined;
-            for (const note of explainSocketRow(c.row, lang, secs))
-              process.stdout.write(`      ^ ${note.text}\n`);
-          }
-        }
-      }
-      let wait = intervalMs;
-      if (durationMs !== undefined) wait = Math.min(wait, Math.max(0, started + durationMs - Date.now()));
-      if (maxCount !== undefined && n + 1 >= maxCount) break;
-      await sleep(wait, stop.signal);
-    }
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  }
 }
 
 /** Registers `tcpscope sockets`. */
@@ -218,7 +20,10 @@ export function registerSockets(program: Command): void {
         'explain surprising numbers, or watch what changes.',
     )
     .option('--port <n>', 'only sockets with this port at either end (repeat or comma list)', collect)
-    .option('--state <states>', 'only these states, netstat or ss spelling: CLOSE_WAIT,close-wait,estab')
+    .option(
+      '--state <states>',
+      'only these states, netstat or ss spelling: CLOSE_WAIT,close-wait,estab (servers included without -a)',
+    )
     .option('--pid <pid>', 'only sockets held by this process (repeat or comma list)', collect)
     .option('-l, --listening', 'only listening sockets (remote port 0, as netstat -l)')
     .option('-a, --all', 'listening and connected sockets (default: connected only, as netstat)')
@@ -253,19 +58,8 @@ EXAMPLES
   tcpscope sockets --explain --lang zh        notes in Simplified Chinese`,
     )
     .action(async (o: SocketsCliOptions) => {
-      if (o.format !== 'table' && o.format !== 'netstat') {
-        throw new InputError(`--format: "${o.format}" is not one of table, netstat`);
-      }
-      if (o.lang !== 'en' && o.lang !== 'zh')
-        throw new InputError(`--lang: "${o.lang}" is not one of en, zh`);
-      const lang: Lang = o.lang;
-      const { filter } = buildFilter(o);
-      const fmt: NetstatFormatOptions = {
-        scope: filter.scope ?? 'connected',
-        programs: true,
-        timers: o.timers === true,
-      };
-      if (o.watch !== undefined) return watch(o, filter, fmt, lang);
-      process.stdout.write(await renderOnce(o, filter, fmt, lang));
+      // The implementation loads only when this command runs (other commands start faster).
+      const { runSockets } = await import('./sockets-run.js');
+      await runSockets(o);
     });
 }
