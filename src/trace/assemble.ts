@@ -19,7 +19,8 @@ import { flowKey } from '../events.js';
 import { inInterrupt, type TraceRecord } from './line.js';
 import { OwnerTracker, putBounded, sockKey, type Attribution, type TaskContext } from './owners.js';
 import { traceNote } from './explain.js';
-import { errnoName, signalName } from './names.js';
+import { errnoName } from './names.js';
+import { ProcessTracker } from './procs.js';
 import type { SocketOwnerInfo } from './types.js';
 
 export interface AssemblerOptions {
@@ -69,8 +70,7 @@ export class TraceAssembler {
   private readonly timeWait = new Map<string, { monoUs: number; local: Endpoint; remote: Endpoint }>();
   private readonly resetRx = new Map<string, number>();
   private readonly pending = new Map<string, PendingConnect[]>();
-  private readonly fatal = new Map<string, number>();
-  private readonly exitCodes = new Map<string, number>();
+  private readonly procs: ProcessTracker;
   private readonly out: Slot[] = [];
   lastMonoUs = 0;
 
@@ -81,6 +81,7 @@ export class TraceAssembler {
     this.pids = new Set(options.pids ?? []);
     this.max = options.maxEntries ?? 200_000;
     this.owners = new OwnerTracker(this.max, options.commOf);
+    this.procs = new ProcessTracker(this.signals, this.max);
   }
 
   /** Records the owner of a 4-tuple (e.g. from the socket reader's fd scan). */
@@ -144,13 +145,20 @@ export class TraceAssembler {
       case 'destroy':
         this.socks.delete(sockKey(rec.local, rec.remote));
         return;
-      case 'signal':
-        return this.onSignal(rec);
-      case 'exit-group':
-        this.put(this.exitCodes, String(rec.tgid ?? rec.tid), rec.code);
+      case 'signal': {
+        const ev = this.procs.signal(rec, this.ts(rec.monoUs), this.taskOf(rec).pid);
+        if (ev) this.emit(ev, rec.monoUs);
         return;
-      case 'exit':
-        return this.onExit(rec);
+      }
+      case 'exit-group':
+        return this.procs.exitGroup(rec);
+      case 'exit': {
+        const pid = rec.tgid ?? rec.exitTid;
+        const wanted = (p: number): boolean => this.owners.pids.has(p) || this.pids.has(p);
+        const ev = this.procs.exit(rec, this.ts(rec.monoUs), wanted, this.owners.commOfPid(pid));
+        if (ev) this.emit(ev, rec.monoUs);
+        return;
+      }
       case 'syscall': {
         const task = this.taskOf(rec);
         const errno = rec.ret < 0 ? errnoName(-rec.ret) : undefined;
@@ -320,48 +328,6 @@ export class TraceAssembler {
   private stateOf(key: string): { state?: TcpState } {
     const s = this.socks.get(key);
     return s ? { state: s.state } : {};
-  }
-
-  private onSignal(rec: Extract<TraceRecord, { type: 'signal' }>): void {
-    if (rec.result === 0) this.put(this.fatal, String(rec.targetPid), rec.sig);
-    if (!this.signals.has(rec.sig)) return;
-    const results = ['delivered', 'ignored', 'already-pending', 'overflow', 'lose-info'] as const;
-    const sender = this.taskOf(rec);
-    this.emit(
-      {
-        kind: 'signal',
-        tsNs: this.ts(rec.monoUs),
-        lens: 'process',
-        sig: rec.sig,
-        signame: signalName(rec.sig),
-        pid: rec.targetPid,
-        comm: rec.targetComm,
-        result: results[rec.result] ?? 'unknown',
-        senderPid: sender.pid,
-      },
-      rec.monoUs,
-    );
-  }
-
-  private onExit(rec: Extract<TraceRecord, { type: 'exit' }>): void {
-    if (!rec.groupDead) return;
-    const pid = rec.tgid ?? rec.exitTid;
-    if (!this.owners.pids.has(pid) && !this.pids.has(pid)) return;
-    const code = this.exitCodes.get(String(pid));
-    const sig = this.fatal.get(String(pid)) ?? this.fatal.get(String(rec.exitTid));
-    this.emit(
-      {
-        kind: 'process',
-        tsNs: this.ts(rec.monoUs),
-        lens: 'process',
-        action: 'exit',
-        pid,
-        comm: this.owners.commOfPid(pid) ?? rec.exitComm,
-        exitCode: code ?? null,
-        signal: code === undefined && sig !== undefined ? signalName(sig) : null,
-      },
-      rec.monoUs,
-    );
   }
 
   /**

@@ -18,3 +18,4 @@ export * from './pipe.js';
 export * from './setup.js';
 export * from './fields.js';
 export * from './owners.js';
+export * from './procs.js';
