@@ -4,12 +4,12 @@
  * inodes to owners by scanning `<procRoot>/<pid>/fd`, and names uids from `<rootDir>/etc/passwd`.
  * Everything the OS gives is injected (`procRoot`, `rootDir`, byte order) so tests run on fixtures.
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { parsePasswd } from './passwd.js';
 import { parseProcNetTcp } from './proc-net-tcp.js';
-import { listPids, scanSocketOwners, type OwnerScan } from './owners.js';
+import { listPids, planScanTasks, processInfo, scanPidsLoop } from './owners.js';
 import { startParallelOwnerScan } from './owners-parallel.js';
 import { PermissionError, InputError } from '../util/errors.js';
 import type {
@@ -17,6 +17,7 @@ import type {
   ProcTcpIssue,
   ReadSocketsOptions,
   ReadSocketsResult,
+  SocketOwner,
   SocketRow,
 } from './types.js';
 
@@ -95,46 +96,100 @@ function readTables(procRoot: string, options: ReadSocketsOptions): Tables {
   return { entries, issues };
 }
 
-function wantedInodes(entries: readonly ProcTcpEntry[]): Set<number> {
-  const wanted = new Set<number>();
-  for (const e of entries) if (e.inode !== 0) wanted.add(e.inode);
-  return wanted;
-}
-
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Raw scan output: `inode, pid, fd` triples and [scanned, vanished, denied, fdsRead]. */
+interface Triples {
+  triples: ArrayLike<number>;
+  counts: Int32Array;
+}
+
+/**
+ * Fills owner and user columns into the parsed rows in place. Owner objects are only built for
+ * sockets held by several processes; the common case copies three numbers and two strings.
+ */
 function join_(
+  procRoot: string,
   tables: Tables,
-  scan: OwnerScan | undefined,
+  scan: Triples | undefined,
   options: ReadSocketsOptions,
   started: number,
 ): ReadSocketsResult {
   const users = options.users === false ? undefined : readUsers(options.rootDir ?? '/');
+  const withCmdline = options.cmdline === true;
+  const t = scan?.triples ?? [];
+  // inode → index of its first triple (lowest pid, then lowest fd), and every index when shared.
+  const first = new Map<number, number>();
+  let shared: Map<number, number[]> | undefined;
+  for (let i = 0; i + 2 < t.length; i += 3) {
+    const inode = t[i] as number;
+    const j = first.get(inode);
+    if (j === undefined) {
+      first.set(inode, i);
+      continue;
+    }
+    if ((t[j + 1] as number) === (t[i + 1] as number) && (t[j + 2] as number) === (t[i + 2] as number))
+      continue;
+    shared ??= new Map();
+    const list = shared.get(inode) ?? [j];
+    list.push(i);
+    shared.set(inode, list);
+    const lo = (a: number, b: number): boolean =>
+      (t[a + 1] as number) < (t[b + 1] as number) ||
+      ((t[a + 1] as number) === (t[b + 1] as number) && (t[a + 2] as number) < (t[b + 2] as number));
+    if (lo(i, j)) first.set(inode, i);
+  }
+  const infos = new Map<number, { comm: string; program: string; cmdline?: string }>();
+  const infoOf = (pid: number): { comm: string; program: string; cmdline?: string } => {
+    let info = infos.get(pid);
+    if (!info) {
+      info = processInfo(`${procRoot}/${pid}`, withCmdline);
+      infos.set(pid, info);
+    }
+    return info;
+  };
   let owned = 0;
-  // Entries are fresh objects from the parser: fill in owner columns in place (no copies).
+  // Entries are fresh objects from the parser, with every owner field present: fill in place.
   const rows = tables.entries as Mutable<SocketRow>[];
   for (const row of rows) {
-    const user = users?.get(row.uid);
-    if (user !== undefined) row.user = user;
-    const list = row.inode !== 0 ? scan?.owners.get(row.inode) : undefined;
-    const first = list?.[0];
-    if (!list || !first) continue;
+    if (users) {
+      const user = users.get(row.uid);
+      if (user !== undefined) row.user = user;
+    }
+    if (row.inode === 0) continue;
+    const i = first.get(row.inode);
+    if (i === undefined) continue;
     owned++;
-    row.pid = first.pid;
-    row.fd = first.fd;
-    row.comm = first.comm;
-    row.program = first.program;
-    if (first.cmdline !== undefined) row.cmdline = first.cmdline;
-    if (list.length > 1) row.owners = list;
+    const pid = t[i + 1] as number;
+    const info = infoOf(pid);
+    row.pid = pid;
+    row.fd = t[i + 2];
+    row.comm = info.comm;
+    row.program = info.program;
+    if (info.cmdline !== undefined) row.cmdline = info.cmdline;
+    const all = shared?.get(row.inode);
+    if (all) {
+      const owners = all
+        .map((k): SocketOwner => {
+          const p = t[k + 1] as number;
+          const inf = infoOf(p);
+          const o = { pid: p, fd: t[k + 2] as number, comm: inf.comm, program: inf.program };
+          return inf.cmdline === undefined ? o : { ...o, cmdline: inf.cmdline };
+        })
+        .sort((a, b) => a.pid - b.pid || a.fd - b.fd)
+        .filter((o, k, list) => k === 0 || o.pid !== list[k - 1]?.pid || o.fd !== list[k - 1]?.fd);
+      if (owners.length > 1) row.owners = owners;
+    }
   }
+  const c = scan?.counts;
   return {
     rows,
     issues: tables.issues,
     stats: {
-      processesScanned: scan?.processesScanned ?? 0,
-      vanished: scan?.vanished ?? 0,
-      denied: scan?.denied ?? 0,
-      fdsRead: scan?.fdsRead ?? 0,
+      processesScanned: c?.[0] ?? 0,
+      vanished: c?.[1] ?? 0,
+      denied: c?.[2] ?? 0,
+      fdsRead: c?.[3] ?? 0,
       socketsOwned: owned,
       orphans: scan ? rows.length - owned : 0,
       durationMs: performance.now() - started,
@@ -175,11 +230,10 @@ export async function readSockets(options: ReadSocketsOptions = {}): Promise<Rea
   try {
     tables = readTables(procRoot, options);
   } catch (err) {
-    await scan.finish(new Set(), false).catch(() => undefined);
+    await scan.finishTriples().catch(() => undefined);
     throw err;
   }
-  const owners = await scan.finish(wantedInodes(tables.entries), options.cmdline === true);
-  return join_(tables, owners, options, started);
+  return join_(procRoot, tables, await scan.finishTriples(), options, started);
 }
 
 /** Synchronous, single-threaded twin of `readSockets`. */
@@ -187,13 +241,10 @@ export function readSocketsSync(options: ReadSocketsOptions = {}): ReadSocketsRe
   const started = performance.now();
   const procRoot = options.procRoot ?? '/proc';
   const tables = readTables(procRoot, options);
-  const scan =
-    options.owners === false
-      ? undefined
-      : scanSocketOwners({
-          procRoot,
-          wanted: wantedInodes(tables.entries),
-          cmdline: options.cmdline === true,
-        });
-  return join_(tables, scan, options, started);
+  if (options.owners === false) return join_(procRoot, tables, undefined, options, started);
+  const triples: number[] = [];
+  const counts = new Int32Array(4);
+  const tasks = planScanTasks(procRoot, listPids(procRoot), false);
+  scanPidsLoop({ readdirSync, readlinkSync }, procRoot, tasks, new Int32Array(1), triples, counts);
+  return join_(procRoot, tables, { triples, counts }, options, started);
 }
