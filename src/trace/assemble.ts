@@ -272,10 +272,13 @@ export class TraceAssembler {
     const list = this.pending.get(k);
     if (!list || list.length === 0) return;
     let i = 0;
-    if (!inInterrupt(rec.flags)) {
-      const same = list.findIndex((p) => p.rec.tid === rec.tid);
-      if (same >= 0) i = same;
-    }
+    // Without skaddr in the text format, pick the likeliest of several concurrent connects to the
+    // same remote: the same task (process context: backlog processing inside connect()), else one
+    // made on the same CPU (softirq follows the CPU that sent the SYN), else the oldest.
+    const same = inInterrupt(rec.flags)
+      ? list.findIndex((p) => p.rec.cpu === rec.cpu)
+      : list.findIndex((p) => p.rec.tid === rec.tid);
+    if (same >= 0) i = same;
     const [p] = list.splice(i, 1);
     if (list.length === 0) this.pending.delete(k);
     if (!p) return;

@@ -134,7 +134,9 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
     let more = false;
     try {
       more = drain(20);
-      deliver(asm.flush(nowMonoUs()));
+      // While a backlog is parsed, time is the stream's own (a connect held for its port must not
+      // expire just because parsing lags); when caught up, the clock.
+      deliver(asm.flush(reader.backlog ? asm.lastMonoUs : nowMonoUs()));
     } catch (err) {
       failure = err instanceof Error ? err : new Error('reading trace_pipe failed', { cause: err });
       void stop();
