@@ -124,9 +124,9 @@ describe('tcpscope watch cleanup (real tracefs)', () => {
     expect(existsSync(`${INSTANCES}/tcpscope-${mine}`)).toBe(false);
   });
 
-  it('prints one explained line per transition (ends by --duration)', async () => {
+  it('prints one explained line per transition (--duration bounds it; SIGINT ends it)', async () => {
     const port = await freePort();
-    const w = await startWatch(['--port', String(port), '--duration', '3s']);
+    const w = await startWatch(['--port', String(port), '--duration', '60s']);
     const server = spawn(process.execPath, [PEERS, 'server', String(port), 'exchange'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -134,11 +134,14 @@ describe('tcpscope watch cleanup (real tracefs)', () => {
     await new Promise<void>((res) => server.stdout?.on('data', () => res()));
     const client = spawn(process.execPath, [PEERS, 'client', String(port), 'exchange'], { stdio: 'ignore' });
     children.push(client);
+    await Promise.all([client, server].map((c) => new Promise((res) => c.once('exit', res))));
+    await new Promise((r) => setTimeout(r, 300));
+    w.proc.kill('SIGINT');
     const end = await w.exit;
     expect(end.code).toBe(0);
     // Other tests' traffic may use this port number too (as an ephemeral port): look for ours.
     const lines = w.stdout().trim().split('\n');
-    expect(w.stderr()).toMatch(/ended by --duration/);
+    expect(w.stderr()).toMatch(/ended by SIGINT/);
     expect(
       lines.some((l) =>
         / ESTABLISHED -> CLOSE_WAIT \(.+\) \d+\/tsrv: the peer sent FIN; this process has not closed yet$/.test(
@@ -147,6 +150,14 @@ describe('tcpscope watch cleanup (real tracefs)', () => {
       ),
     ).toBe(true);
     expect(lines.some((l) => /FIN_WAIT2 -> TIME_WAIT .*\[synthesized\] \d+\/tcli/.test(l))).toBe(true);
+    expect(existsSync(w.instance)).toBe(false);
+  });
+
+  it('stops after --duration', async () => {
+    const w = await startWatch(['--port', String(await freePort()), '--duration', '300ms']);
+    const end = await w.exit;
+    expect(end.code).toBe(0);
+    expect(w.stderr()).toMatch(/ended by --duration/);
     expect(existsSync(w.instance)).toBe(false);
   });
 
@@ -177,6 +188,8 @@ describe('tcpscope watch cleanup (real tracefs)', () => {
         '/nonexistent-tracefs',
         '--port',
         String(port),
+        '--state',
+        'LISTEN',
         '--interval',
         '20ms',
         '--count',
