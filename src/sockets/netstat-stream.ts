@@ -24,7 +24,7 @@ import {
   F_WHEN,
   scanLineFields,
 } from './proc-net-tcp-fast.js';
-import { STATES, parseProcNetTcpLine } from './proc-net-tcp.js';
+import { TCP_STATE_BY_CODE, parseProcNetTcpLine } from './proc-net-tcp.js';
 import {
   formatNetstatAddress,
   formatNetstatHeader,
@@ -151,7 +151,9 @@ export function formatNetstatDeferred(
       pos = end;
       lineNumber++;
       if (end <= start) continue;
-      const state = scanLineFields(text, start, end, al, fields) ? STATES[fields[F_ST] as number] : undefined;
+      const state = scanLineFields(text, start, end, al, fields)
+        ? TCP_STATE_BY_CODE[fields[F_ST] as number]
+        : undefined;
       if (state !== undefined) {
         const lport = fields[F_LPORT] as number;
         const rport = fields[F_RPORT] as number;

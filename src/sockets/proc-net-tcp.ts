@@ -12,7 +12,7 @@ import { AddressCache, parseLineFast } from './proc-net-tcp-fast.js';
 import type { ProcTcpEntry, ProcTcpIssue, SocketTimer, TimerKind } from './types.js';
 
 /** Kernel TCP state numbers (include/net/tcp_states.h). */
-export const STATES: readonly (TcpState | undefined)[] = [
+export const TCP_STATE_BY_CODE: readonly (TcpState | undefined)[] = [
   undefined,
   'ESTABLISHED',
   'SYN_SENT',
@@ -31,10 +31,10 @@ export const STATES: readonly (TcpState | undefined)[] = [
 
 /** Kernel state number of a state name (the inverse of the table above). */
 export function tcpStateCode(state: TcpState): number {
-  return STATES.indexOf(state);
+  return TCP_STATE_BY_CODE.indexOf(state);
 }
 
-export const TIMER_KINDS: readonly TimerKind[] = ['off', 'on', 'keepalive', 'timewait', 'persist'];
+export const TIMER_KIND_BY_CODE: readonly TimerKind[] = ['off', 'on', 'keepalive', 'timewait', 'persist'];
 
 /** Minimum whitespace-separated fields: sl … inode. */
 const MIN_FIELDS = 10;
@@ -142,7 +142,7 @@ export function parseProcNetTcpLine(line: string, opts: ParseProcNetTcpOptions):
   const stRaw = f[3] as string;
   const stCode = stRaw.length === 2 ? parseHexField(stRaw) : undefined;
   if (stCode === undefined) return bad('st', stRaw, 'state must be 2 hex digits');
-  const state = STATES[stCode];
+  const state = TCP_STATE_BY_CODE[stCode];
   if (state === undefined) return bad('st', stRaw, `unknown TCP state ${stCode}`, 'unknown-state');
   const queues = parsePair(f[4] as string, 'tx_queue:rx_queue', ['tx_queue', 'rx_queue']);
   if (!Array.isArray(queues)) return queues;
@@ -160,7 +160,7 @@ export function parseProcNetTcpLine(line: string, opts: ParseProcNetTcpOptions):
   if (inode === undefined) return bad('inode', f[9] as string, 'expected a decimal number');
   const [code, ticks] = timer;
   const t: SocketTimer = {
-    kind: TIMER_KINDS[code] ?? 'unknown',
+    kind: TIMER_KIND_BY_CODE[code] ?? 'unknown',
     code,
     expiresTicks: ticks,
     expiresMs: ticks * 10,
@@ -210,7 +210,7 @@ export function parseProcNetTcp(text: string, opts: ParseProcNetTcpOptions): Par
     pos = end;
     lineNumber++;
     if (end <= start) continue;
-    const fast = parseLineFast(text, start, end, opts.proto, STATES, TIMER_KINDS, cache);
+    const fast = parseLineFast(text, start, end, opts.proto, TCP_STATE_BY_CODE, TIMER_KIND_BY_CODE, cache);
     if (fast) {
       entries.push(fast);
       continue;
