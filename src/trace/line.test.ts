@@ -114,3 +114,34 @@ describe('helpers', () => {
     expect(parseSockaddr('1.2.3.4:99999')).toBeUndefined();
   });
 });
+
+describe('parseTraceLine on arbitrary input', () => {
+  it('never throws, whatever the line', async () => {
+    const fc = await import('fast-check');
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (s) => {
+        const r = parseTraceLine(s);
+        return typeof r.type === 'string';
+      }),
+      { numRuns: 3000, interruptAfterTimeLimit: 5000 },
+    );
+    const prefix = '  x-1 (    1) [000] .....   1.000001: ';
+    fc.assert(
+      fc.property(
+        fc.constantFrom(
+          'inet_sock_set_state',
+          'tcp_send_reset',
+          'signal_generate',
+          'sched_process_exit',
+          'sys_write',
+        ),
+        fc.string(),
+        (ev, body) => {
+          const r = parseTraceLine(`${prefix}${ev}: ${body}`);
+          return typeof r.type === 'string';
+        },
+      ),
+      { numRuns: 3000, interruptAfterTimeLimit: 5000 },
+    );
+  });
+});

@@ -57,9 +57,10 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** Writes an existing control file (flag r+: never creates one), ignoring failures. */
 function quietWrite(path: string, text: string): void {
   try {
-    writeFileSync(path, text);
+    writeFileSync(path, text, { flag: 'r+' });
   } catch {
     // best effort during teardown
   }
