@@ -129,7 +129,7 @@ let n = 0, bytes = 0, tcp = 0;
 for await (const batch of lib.openCapture(file).batches()) {
   for (const r of batch) {
     n++; bytes += r.caplen + 16;
-    if (decode) { const p = decode(r.data, r.linkType, r); if (p && p.tcp) tcp++; }
+    if (decode) { const p = decode(r); if (p.tcp) tcp++; }
   }
 }
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
