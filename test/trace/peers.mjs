@@ -1,7 +1,8 @@
 /* global process, setTimeout, setInterval, clearInterval */
 // Test peers for the kernel-lens tests. Roles:
 //   server <port> exchange|seed   listen on 127.0.0.1:<port>, print "listening <port>", handle one connection
-//   client <port> exchange|seed   connect and play the role; seed: dies by SIGPIPE like the seed's C client
+//   client <port> exchange|seed|seed-ignore   seed: dies by SIGPIPE like the seed's C client;
+//                                             seed-ignore: Node's default (SIGPIPE ignored), gets EPIPE
 // Every loop is bounded; each process exits on its own within a few seconds.
 import net from 'node:net';
 
@@ -26,15 +27,23 @@ if (role === 'server') {
   srv.listen(port, '127.0.0.1', () => process.stdout.write(`listening ${port}\n`));
 } else if (role === 'client') {
   process.title = 'tcli';
-  if (mode === 'seed') {
+  if (mode === 'seed' || mode === 'seed-ignore') {
     // Node ignores SIGPIPE; adding then removing a listener restores SIG_DFL (scenario "Node facts").
-    process.on('SIGPIPE', () => {});
-    process.removeAllListeners('SIGPIPE');
+    // seed-ignore keeps Node's default (ignored): the write fails with EPIPE and the client lives.
+    if (mode === 'seed') {
+      process.on('SIGPIPE', () => {});
+      process.removeAllListeners('SIGPIPE');
+    }
     const c = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => {
       c.pause(); // never read: Recv-Q 59 in CLOSE_WAIT
       c.write(msg);
     });
-    c.on('error', () => {});
+    c.on('error', (err) => {
+      if (mode === 'seed-ignore') {
+        process.stdout.write(`error ${err.code}\n`);
+        process.exit(0);
+      }
+    });
     let n = 0;
     const t = setInterval(() => {
       if (++n > 40) {

@@ -169,6 +169,32 @@ describe('traceTcp on loopback (real tracefs)', () => {
     expect([...order].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(order);
   });
 
+  it('reports a SIGPIPE the process ignores as ignored (Node default), and the EPIPE it got instead', async () => {
+    const port = await freePort();
+    const trace = traceTcp({ ports: [port], includeSyscalls: true });
+    const server = peer('server', port, 'seed');
+    let client: ChildProcess | undefined;
+    let end: { code: number | null; signal: string | null } | undefined;
+    const events = await collect(trace, async () => {
+      await listening(server);
+      client = peer('client', port, 'seed-ignore');
+      end = await exited(client);
+      await exited(server);
+    });
+    expect(end).toEqual({ code: 0, signal: null });
+    const sig = events.find((e): e is SignalEvent => e.kind === 'signal' && e.pid === client?.pid);
+    expect(sig).toMatchObject({ sig: 13, result: 'ignored' });
+    expect(events.find((e) => e.kind === 'syscall' && e.pid === client?.pid)).toMatchObject({
+      errno: 'EPIPE',
+    });
+    expect(
+      events.find((e): e is ProcessEvent => e.kind === 'process' && e.pid === client?.pid),
+    ).toMatchObject({
+      exitCode: 0,
+      signal: null,
+    });
+  });
+
   it('counts lost events when the buffer is too small and never claims completeness then', async () => {
     const port = await freePort();
     const trace = traceTcp({ ports: [port], bufferSizeKb: 4, ownerLookup: null });
