@@ -195,6 +195,27 @@ describe('traceTcp on loopback (real tracefs)', () => {
     });
   });
 
+  it('says which signal killed the owner of a watched socket', async () => {
+    const port = await freePort();
+    const trace = traceTcp({ ports: [port] });
+    const server = peer('server', port, 'exchange');
+    const events = await collect(trace, async () => {
+      await listening(server);
+      server.kill('SIGKILL');
+      await exited(server);
+    });
+    expect(events.find((e) => e.kind === 'state' && e.newState === 'LISTEN')).toMatchObject({
+      pid: server.pid,
+    });
+    expect(events.find((e): e is ProcessEvent => e.kind === 'process' && e.pid === server.pid)).toMatchObject(
+      {
+        comm: 'tsrv',
+        signal: 'SIGKILL',
+        exitCode: null,
+      },
+    );
+  });
+
   it('counts lost events when the buffer is too small and never claims completeness then', async () => {
     const port = await freePort();
     const trace = traceTcp({ ports: [port], bufferSizeKb: 4, ownerLookup: null });
