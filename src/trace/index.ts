@@ -1,7 +1,8 @@
 /**
  * @module trace
  * The kernel lens: tracefs tracepoints as `TimelineEvent`s (`traceTcp`), the pure trace_pipe
- * parser and assembler, and the explanation catalog. This file only re-exports.
+ * parser and assembler, and the explanation catalog. This file only re-exports (internals such as
+ * the pipe reader, owner cache and field readers stay importable from their own files).
  */
 export * from './types.js';
 export * from './tracer.js';
@@ -11,11 +12,13 @@ export * from './assemble.js';
 export * from './clock.js';
 export * from './explain.js';
 export * from './names.js';
-export * from './tracefs.js';
+export {
+  destroyInstance,
+  enabledEvents,
+  readCpuStats,
+  readEventFormat,
+  removeStaleInstances,
+  resolveTracefs,
+} from './tracefs.js';
 export * from './render.js';
 export * from './poll.js';
-export * from './pipe.js';
-export * from './setup.js';
-export * from './fields.js';
-export * from './owners.js';
-export * from './procs.js';
