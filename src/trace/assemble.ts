@@ -60,7 +60,7 @@ interface PendingConnect {
 /** Stateful record → event converter; see the module comment. */
 export class TraceAssembler {
   private readonly o: AssemblerOptions;
-  private readonly ports: Set<number>;
+  private ports: Set<number>;
   private readonly signals: Set<number>;
   private readonly pids: Set<number>;
   private readonly max: number;
@@ -82,6 +82,11 @@ export class TraceAssembler {
     this.max = options.maxEntries ?? 200_000;
     this.owners = new OwnerTracker(this.max, options.commOf);
     this.procs = new ProcessTracker(this.signals, this.max);
+  }
+
+  /** Replaces the ports of interest (empty: all). */
+  setPorts(ports: readonly number[]): void {
+    this.ports = new Set(ports);
   }
 
   /** Records the owner of a 4-tuple (e.g. from the socket reader's fd scan). */

@@ -155,6 +155,20 @@ export function enableEvent(instance: string, event: string, wants: FilterWants)
   return format;
 }
 
+/** Rewrites an enabled event's filter (e.g. new ports); false when the kernel refuses it. */
+export function refilterEvent(instance: string, event: string, wants: FilterWants): boolean {
+  const format = readEventFormat(instance, event);
+  if (!format) return false;
+  const name = event.slice(event.indexOf('/') + 1);
+  const filter = buildFilter(name, format, wants);
+  try {
+    writeFileSync(join(instance, 'events', event, 'filter'), filter === '' ? '0' : filter, { flag: 'r+' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Sets the instance's clock, buffer size and tgid recording. */
 export function configureInstance(instance: string, bufferSizeKb: number): void {
   writeFileSync(join(instance, 'trace_clock'), 'mono');

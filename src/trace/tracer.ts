@@ -13,7 +13,7 @@ import { TraceAssembler } from './assemble.js';
 import { parseTraceLine } from './line.js';
 import { TracePipeReader } from './pipe.js';
 import { openTraceInstance } from './setup.js';
-import { closeQuietly, destroyInstance, readCpuStats, unmountTracefs } from './tracefs.js';
+import { closeQuietly, destroyInstance, readCpuStats, refilterEvent, unmountTracefs } from './tracefs.js';
 import type { TcpTrace, TraceOptions, TraceStats } from './types.js';
 
 function commReader(): (pid: number) => string | undefined {
@@ -61,12 +61,13 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
     commOf,
   });
   const lookup = options.ownerLookup;
-  const scanOwners = (): void => {
+  let watchedPorts = ports;
+  const scanOwners = (only: readonly number[] = watchedPorts): void => {
     try {
       const { rows } = readSocketsSync({ owners: true, users: false });
       for (const r of rows) {
         if (r.pid === undefined) continue;
-        if (ports.length > 0 && !ports.includes(r.local.port) && !ports.includes(r.remote.port)) continue;
+        if (only.length > 0 && !only.includes(r.local.port) && !only.includes(r.remote.port)) continue;
         asm.setOwner(r.local, r.remote, { pid: r.pid, comm: r.comm ?? '' });
       }
     } catch {
@@ -245,6 +246,16 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
     capabilities,
     instancePath: instance,
     markerPath: join(instance, 'trace_marker'),
+    setPorts: (next: readonly number[]): void => {
+      const list = [...new Set(next)];
+      for (const ev of capabilities.events) {
+        if (ev.startsWith('sock/') || ev.startsWith('tcp/'))
+          refilterEvent(instance, ev, { ports: list, signals: [], pids: [] });
+      }
+      asm.setPorts(list);
+      watchedPorts = list;
+      if (lookup === undefined) scanOwners(list);
+    },
     done,
   };
 }

@@ -105,6 +105,11 @@ export interface TraceCapabilities {
 export interface TcpTrace extends AsyncIterable<TimelineEvent> {
   /** Tears the instance down (disable events, rmdir); idempotent. */
   stop(): Promise<void>;
+  /**
+   * Replaces the watched ports (kernel filters are rewritten in place; empty: every TCP port). For
+   * servers bound to port 0: start with the ports you know, add the real one once it is bound.
+   */
+  setPorts(ports: readonly number[]): void;
   /** Current counters (per-CPU stats are re-read). */
   stats(): TraceStats;
   readonly clock: ClockInfo;

@@ -4,7 +4,7 @@
  * Runs in parallel with other tracefs users: unique ports, port-filtered instances.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -214,6 +214,33 @@ describe('traceTcp on loopback (real tracefs)', () => {
         exitCode: null,
       },
     );
+  });
+
+  it('setPorts: a server bound to port 0 is watched once its port is known', async () => {
+    const decoy = await freePort();
+    const trace = traceTcp({ ports: [decoy] });
+    const server = net.createServer((s) => s.on('error', () => undefined).end());
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    const port = (server.address() as net.AddressInfo).port;
+    trace.setPorts([port]);
+    const filter = readFileSync(`${trace.instancePath}/events/sock/inet_sock_set_state/filter`, 'utf8');
+    expect(filter).toContain(`sport == ${port}`);
+    const events = await collect(trace, async () => {
+      await new Promise<void>((res) => {
+        const c = net.connect(port, '127.0.0.1');
+        c.on('error', () => undefined);
+        c.on('close', () => res());
+      });
+    });
+    server.close();
+    const ours = events.filter(
+      (e): e is StateEvent => e.kind === 'state' && (e.local.port === port || e.remote.port === port),
+    );
+    expect(ours.map((e) => e.newState)).toContain('SYN_SENT');
+    expect(ours.find((e) => e.local.port === port && e.newState === 'SYN_RECV')).toMatchObject({
+      pid: process.pid,
+      pidIsOwner: true,
+    });
   });
 
   it('counts lost events when the buffer is too small and never claims completeness then', async () => {
