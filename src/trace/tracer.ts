@@ -103,7 +103,7 @@ export function traceTcp(options: TraceOptions = {}): TcpTrace {
     const rec = parseTraceLine(line);
     if (rec.type === 'issue') counters.unparsed++;
     else if (rec.type === 'lost') counters.lostInPipe += rec.count;
-    else asm.push(rec);
+    else if (rec.type !== 'marker' || options.markers !== false) asm.push(rec);
   });
   const drain = (budgetMs: number): boolean => reader.drain(budgetMs);
   const resolveOwners = async (): Promise<void> => {

@@ -312,5 +312,10 @@ describe('traceTcp on loopback (real tracefs)', () => {
     expect(ts >= lo && ts <= hi).toBe(true);
     expect(ts >= beforeNs - 2_000_000n).toBe(true);
     expect(trace.clock.uncertaintyNs < 1_000_000n).toBe(true);
+    const quiet = traceTcp({ ports: [port], markers: false });
+    writeFileSync(quiet.markerPath, 'not reported');
+    const none = await collect(quiet, () => new Promise((r) => setTimeout(r, 100)));
+    expect(none.some((e) => e.kind === 'marker')).toBe(false);
+    expect(quiet.stats().lines).toBeGreaterThan(0);
   });
 });
