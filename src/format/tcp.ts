@@ -1,0 +1,260 @@
+/**
+ * @module format/tcp
+ * tcpdump's TCP printer (4.99.3, `-n`): ports, `Flags [...]`, relative sequence numbers with
+ * tcpdump's per-conversation table and its quirks, `win`, `urg`, options, `length N`, checksum
+ * verdicts under `-v`, RST data, and the application payload printers.
+ */
+
+import { ipv4String, ipv6String } from '../wire/addr.js';
+import { BAD_OPTION, TRUNC_GET, Truncated, type PrintCursor } from './cursor.js';
+import { checksumShouldBe, finishSum, onesSum } from './checksum.js';
+import { formatTcpOptions } from './tcp-options.js';
+import { formatTcpPayload } from './app/index.js';
+
+const TH_FIN = 0x01;
+const TH_SYN = 0x02;
+const TH_RST = 0x04;
+const TH_ACK = 0x10;
+const TH_URG = 0x20;
+const FLAG_LETTERS: readonly [number, string][] = [
+  [0x01, 'F'],
+  [0x02, 'S'],
+  [0x04, 'R'],
+  [0x08, 'P'],
+  [0x10, '.'],
+  [0x20, 'U'],
+  [0x40, 'E'],
+  [0x80, 'W'],
+];
+const MAX_RST_DATA_LEN = 30;
+
+const flagCache: string[] = [];
+/** tcpdump's flag letters for the flags byte, `none` when zero. */
+export function tcpFlagString(flags: number): string {
+  let s = flagCache[flags];
+  if (s === undefined) {
+    s = '';
+    for (const [bit, letter] of FLAG_LETTERS) if (flags & bit) s += letter;
+    if (!s) s = 'none';
+    flagCache[flags] = s;
+  }
+  return s;
+}
+
+interface SeqEntry {
+  seq: number;
+  ack: number;
+}
+
+/** tcpdump's conversation table for relative sequence numbers. */
+export class SeqTable {
+  private readonly map = new Map<string, SeqEntry>();
+  get size(): number {
+    return this.map.size;
+  }
+  get(key: string): SeqEntry | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, e: SeqEntry): void {
+    this.map.set(key, e);
+  }
+}
+
+/** Where the TCP segment sits and what the IP layer knew. */
+export interface TcpContext {
+  /** Offset of the IP header. */
+  ipOffset: number;
+  version: 4 | 6;
+  /** Whether the IP header's next protocol is TCP directly (IPv6 without extension headers). */
+  ipNextIsTcp: boolean;
+  /** IP payload length handed to the TCP printer (tcpdump's `length`). */
+  length: number;
+  /** More-fragments bit (IPv4) or fragment header present (IPv6). */
+  fragmented: boolean;
+  /** Offset of the last IPv6 header's payload for the pseudo-header (0 for IPv4). */
+}
+
+function addrs(c: PrintCursor, ctx: TcpContext): [string, string] {
+  const o = ctx.ipOffset;
+  if (ctx.version === 6) {
+    c.need(o + 8, 32);
+    return [ipv6String(c.b, o + 8), ipv6String(c.b, o + 24)];
+  }
+  c.need(o + 12, 8);
+  return [ipv4String(c.b, o + 12), ipv4String(c.b, o + 16)];
+}
+
+/** Compare the raw source and destination addresses (memcmp semantics). */
+function srcAfterDst(c: PrintCursor, ctx: TcpContext): boolean {
+  const o = ctx.ipOffset;
+  const [s, d, n] = ctx.version === 6 ? [o + 8, o + 24, 16] : [o + 12, o + 16, 4];
+  for (let i = 0; i < n; i++) {
+    const a = c.b[s + i] as number;
+    const b = c.b[d + i] as number;
+    if (a !== b) return a > b;
+  }
+  return false;
+}
+
+function tcpChecksum(c: PrintCursor, ctx: TcpContext, tp: number, length: number): number {
+  const o = ctx.ipOffset;
+  let sum: number;
+  if (ctx.version === 4) {
+    sum = onesSum(c.b, o + 12, o + 20, 0) + 6 + length;
+  } else {
+    sum = onesSum(c.b, o + 8, o + 40, 0) + (length >>> 16) + (length & 0xffff) + 6;
+  }
+  return finishSum(onesSum(c.b, tp, tp + length, sum));
+}
+
+function rstData(c: PrintCursor, p: number, length: number): void {
+  c.out += c.has(p, length) ? ' [RST' : ' [!RST';
+  if (length > MAX_RST_DATA_LEN) {
+    length = MAX_RST_DATA_LEN;
+    c.out += '+';
+  }
+  c.out += ' ';
+  while (length && p < c.end) {
+    let ch = c.b[p] as number;
+    p++;
+    if (ch & 0x80) {
+      ch &= 0x7f;
+      c.out += 'M-';
+    }
+    if (ch < 0x20 || ch === 0x7f) {
+      ch ^= 0x40;
+      c.out += '^';
+    }
+    c.out += String.fromCharCode(ch);
+    length--;
+  }
+  c.out += ']';
+}
+
+export interface TcpPrintOptions {
+  absoluteSeq: boolean;
+  verbose: number;
+}
+
+/**
+ * Print the TCP segment at `tp` into the cursor, exactly as tcpdump's tcp_print does.
+ * Truncation and bad options end the text the way tcpdump ends it.
+ */
+export function printTcp(
+  c: PrintCursor,
+  tp: number,
+  ctx: TcpContext,
+  table: SeqTable,
+  opts: TcpPrintOptions,
+): void {
+  c.proto = 'tcp';
+  let length = ctx.length;
+  try {
+    if (!c.has(tp + 2, 2)) {
+      const [s, d] = addrs(c, ctx);
+      c.out += `${s} > ${d}:`;
+      throw TRUNC_GET;
+    }
+    const sport = c.u16(tp);
+    const dport = c.u16(tp + 2);
+    if (ctx.ipNextIsTcp) {
+      const [s, d] = addrs(c, ctx);
+      c.out += `${s}.${sport} > ${d}.${dport}: `;
+    } else {
+      c.out += `${sport} > ${dport}: `;
+    }
+    c.need(tp, 20);
+    let hlen = (c.u8(tp + 12) >> 4) * 4;
+    if (hlen < 20) {
+      c.out += ` tcp ${(length - hlen) >>> 0} [bad hdr length ${hlen} - too short, < 20]`;
+      return;
+    }
+    let seq = c.u32(tp + 4);
+    let ack = c.u32(tp + 8);
+    const win = c.u16(tp + 14);
+    const urp = c.u16(tp + 18);
+    const flags = c.u8(tp + 13);
+    c.out += `Flags [${tcpFlagString(flags)}]`;
+    let rev = false;
+    let thSeq = 0;
+    let thAck = 0;
+    if (!opts.absoluteSeq && flags & TH_ACK) {
+      if (sport > dport) rev = true;
+      else if (sport === dport) rev = srcAfterDst(c, ctx);
+      const [s, d] = addrs(c, ctx);
+      const key = rev
+        ? `${ctx.version}|${d}|${s}|${dport}|${sport}`
+        : `${ctx.version}|${s}|${d}|${sport}|${dport}`;
+      let th = table.get(key);
+      if (!th || flags & TH_SYN) {
+        th = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
+        table.set(key, th);
+      } else if (rev) {
+        seq = (seq - th.ack) >>> 0;
+        ack = (ack - th.seq) >>> 0;
+      } else {
+        seq = (seq - th.seq) >>> 0;
+        ack = (ack - th.ack) >>> 0;
+      }
+      thSeq = th.seq;
+      thAck = th.ack;
+    }
+    if (hlen > length) {
+      c.out += ` [bad hdr length ${hlen} - too long, > ${length}]`;
+      return;
+    }
+    if (opts.verbose && !ctx.fragmented && c.has(tp, length)) {
+      const sum = tcpChecksum(c, ctx, tp, length);
+      const field = c.u16(tp + 16);
+      c.out += `, cksum 0x${field.toString(16).padStart(4, '0')}`;
+      c.out +=
+        sum !== 0
+          ? ` (incorrect -> 0x${checksumShouldBe(field, sum).toString(16).padStart(4, '0')})`
+          : ' (correct)';
+    }
+    const segLength = length;
+    length -= hlen;
+    if (opts.verbose > 1 || length > 0 || flags & (TH_SYN | TH_FIN | TH_RST)) {
+      c.out += `, seq ${seq}`;
+      if (length > 0) c.out += `:${(seq + length) >>> 0}`;
+    }
+    if (flags & TH_ACK) c.out += `, ack ${ack}`;
+    c.out += `, win ${win}`;
+    if (flags & TH_URG) c.out += `, urg ${urp}`;
+    if (hlen > 20) {
+      try {
+        formatTcpOptions(c, tp + 20, tp + hlen, flags, { rev, thSeq, thAck }, tp + segLength);
+      } catch (e) {
+        if (e === BAD_OPTION) {
+          c.out += '[bad opt]' + (c.optCh ? ']' : '');
+          return;
+        }
+        if (e instanceof Truncated && e.viaLenCheck) {
+          c.out += ` [|${c.proto}]` + (c.optCh ? '>' : '');
+          return;
+        }
+        throw e;
+      }
+    }
+    c.out += `, length ${length}`;
+    if (length === 0) return;
+    hlen = (c.b[tp + 12] as number) >> 4;
+    hlen *= 4;
+    if (!c.has(tp, hlen)) {
+      c.out += ` [remaining caplen(${Math.max(0, c.end - tp)}) < header length(${hlen})]`;
+      throw TRUNC_GET;
+    }
+    const payload = tp + hlen;
+    if (flags & TH_RST && opts.verbose) {
+      rstData(c, payload, length);
+      return;
+    }
+    c.out += formatTcpPayload(c.b, payload, length, c.end, sport, dport, opts.verbose);
+  } catch (e) {
+    if (e instanceof Truncated) {
+      c.out += ` [|${c.proto}]`;
+      return;
+    }
+    throw e;
+  }
+}
