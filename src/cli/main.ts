@@ -11,6 +11,7 @@ import { VERSION } from '../version.js';
 import { registerSockets } from './sockets.js';
 import { registerWatch } from './watch.js';
 import { registerCapture } from './capture.js';
+import { registerRead } from './read.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerSockets(program);
   registerWatch(program);
   registerCapture(program);
+  registerRead(program);
   return program;
 }
 

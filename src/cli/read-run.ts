@@ -1,0 +1,143 @@
+/**
+ * @module cli/read-run
+ * The body of `tcpscope read`, loaded only when the command runs.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { openCapture, type CaptureRecord } from '../capture/index.js';
+import { TcpdumpFormatter, type TimestampMode } from '../format/index.js';
+import { decodePacket, type DecodedPacket } from '../wire/index.js';
+import { jsonReplacer } from '../events.js';
+import { InputError } from '../util/errors.js';
+import { BatchedWriter } from './output.js';
+import { parseCount, type ReadCliOptions } from './read.js';
+import { compileFilter, type PacketFilter } from './packet-filter.js';
+import { startProgress } from './progress.js';
+
+const LINK_NAMES: Record<number, string> = {
+  0: 'NULL (BSD loopback)',
+  1: 'EN10MB (Ethernet)',
+  12: 'RAW (Raw IP)',
+  14: 'RAW (Raw IP)',
+  101: 'RAW (Raw IP)',
+  108: 'LOOP (OpenBSD loopback)',
+  113: 'LINUX_SLL (Linux cooked v1)',
+  276: 'LINUX_SLL2 (Linux cooked v2)',
+};
+
+/** Interface names by index, as tcpdump asks the reading machine (for SLL2's prefix). */
+export function readInterfaceNames(sysClassNet = '/sys/class/net'): Map<number, string> {
+  const names = new Map<number, string>();
+  try {
+    for (const name of readdirSync(sysClassNet)) {
+      try {
+        names.set(Number(readFileSync(`${sysClassNet}/${name}/ifindex`, 'utf8').trim()), name);
+      } catch {
+        // an interface that vanished or has no ifindex is skipped
+      }
+    }
+  } catch {
+    // no sysfs: every index prints as '?', as tcpdump does for unknown ones
+  }
+  return names;
+}
+
+/** NDJSON object of one decoded packet (documented in the README). */
+export function packetToJson(index: number, p: DecodedPacket): string {
+  return JSON.stringify({ index, ...p }, jsonReplacer);
+}
+
+export async function runRead(file: string, opts: ReadCliOptions): Promise<number> {
+  const count = parseCount(opts.count);
+  const prec = opts.timeStampPrecision ?? 'micro';
+  if (prec !== 'micro' && prec !== 'nano')
+    throw new InputError(`--time-stamp-precision: "${prec}" is not micro or nano`);
+  const filter: PacketFilter | undefined = compileFilter(opts);
+  const ifNames = readInterfaceNames();
+  const fmt = new TcpdumpFormatter({
+    timestampMode: Math.min(opts.t, 5) as TimestampMode,
+    nano: prec === 'nano',
+    absoluteSeq: opts.S ?? false,
+    verbose: opts.v,
+    interfaceName: (i) => ifNames.get(i),
+  });
+  const cap = openCapture(file);
+  const out = new BatchedWriter(process.stdout);
+  let size = 0;
+  if (file !== '-') {
+    try {
+      size = statSync(file).size;
+    } catch (e) {
+      throw new InputError(`cannot read ${file}: ${(e as Error).message}`);
+    }
+  }
+  const progress =
+    opts.progress !== false && process.stderr.isTTY && size > 0 ? startProgress(size) : undefined;
+  let headerShown = false;
+  const showHeader = (): void => {
+    if (headerShown || !cap.info) return;
+    headerShown = true;
+    const info = cap.info;
+    process.stderr.write(
+      `reading from file ${file}, link-type ${LINK_NAMES[info.linkType] ?? `${info.linkType}`}, snapshot length ${info.fileSnaplen}\n`,
+    );
+  };
+
+  let printed = 0;
+  const wanted = (rec: CaptureRecord): DecodedPacket | undefined | false => {
+    if (!filter && !opts.json && !opts.explain && !opts.summary) return undefined;
+    const p = decodePacket(rec);
+    if (filter && !filter(p)) return false;
+    return p;
+  };
+
+  if (opts.explain || opts.summary) {
+    const { runExplain, runSummary } = await import('../analysis/index.js');
+    const lang = opts.lang === 'zh' ? 'zh' : 'en';
+    let current: CaptureRecord | undefined;
+    async function* packets(): AsyncGenerator<DecodedPacket> {
+      for await (const rec of cap) {
+        showHeader();
+        progress?.update(rec.offset);
+        const p = wanted(rec);
+        if (p === false || p === undefined) continue;
+        current = rec;
+        yield p;
+        if (++printed >= count) return;
+      }
+    }
+    if (opts.summary) {
+      const res = await runSummary(packets(), { lang, json: opts.json ?? false });
+      await out.write(res.text + '\n');
+    } else {
+      await runExplain(
+        packets(),
+        () => (current ? fmt.format(current) : ''),
+        (text) => void out.write(text + '\n'),
+        { lang, json: opts.json ?? false },
+      );
+    }
+  } else {
+    outer: for await (const batch of cap.batches()) {
+      showHeader();
+      for (const rec of batch) {
+        const p = wanted(rec);
+        if (p === false) continue;
+        const text = opts.json ? packetToJson(printed, p ?? decodePacket(rec)) : fmt.format(rec);
+        const w = out.write(text + '\n');
+        if (w) await w;
+        if (++printed >= count) break outer;
+      }
+      progress?.update(batch.length ? (batch[batch.length - 1] as CaptureRecord).offset : 0);
+    }
+  }
+  showHeader();
+  await out.flush();
+  progress?.stop();
+  if (cap.stop) {
+    process.stderr.write(
+      `tcpscope: ${file}: ${cap.stop.reason} at offset ${cap.stop.offset} (needed ${cap.stop.needed} bytes, ${cap.stop.available} available); ${printed} packets printed before it\n`,
+    );
+    return 2;
+  }
+  return 0;
+}
