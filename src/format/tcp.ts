@@ -46,17 +46,43 @@ interface SeqEntry {
   ack: number;
 }
 
-/** tcpdump's conversation table for relative sequence numbers. */
+interface SeqEntry4 extends SeqEntry {
+  src: number;
+  dst: number;
+}
+
+/**
+ * tcpdump's conversation table for relative sequence numbers, keyed like tcpdump's: the
+ * (source, destination, ports) triple after putting the conversation in its collating order.
+ * IPv4 keys are numbers (no string building on the hot path).
+ */
 export class SeqTable {
-  private readonly map = new Map<string, SeqEntry>();
+  private readonly v4 = new Map<number, SeqEntry4[]>();
+  private readonly v6 = new Map<string, SeqEntry>();
   get size(): number {
-    return this.map.size;
+    let n = this.v6.size;
+    for (const list of this.v4.values()) n += list.length;
+    return n;
   }
-  get(key: string): SeqEntry | undefined {
-    return this.map.get(key);
+  /** The entry for an IPv4 conversation, created when `create` is set or missing. */
+  lookup4(src: number, dst: number, ports: number): SeqEntry4 | undefined {
+    const list = this.v4.get(ports);
+    if (!list) return undefined;
+    for (const e of list) if (e.src === src && e.dst === dst) return e;
+    return undefined;
   }
-  set(key: string, e: SeqEntry): void {
-    this.map.set(key, e);
+  add4(src: number, dst: number, ports: number, seq: number, ack: number): SeqEntry4 {
+    const e = { src, dst, seq, ack };
+    const list = this.v4.get(ports);
+    if (list) list.push(e);
+    else this.v4.set(ports, [e]);
+    return e;
+  }
+  get6(key: string): SeqEntry | undefined {
+    return this.v6.get(key);
+  }
+  set6(key: string, e: SeqEntry): void {
+    this.v6.set(key, e);
   }
 }
 
@@ -181,21 +207,46 @@ export function printTcp(
     if (!opts.absoluteSeq && flags & TH_ACK) {
       if (sport > dport) rev = true;
       else if (sport === dport) rev = srcAfterDst(c, ctx);
-      const [s, d] = addrs(c, ctx);
-      const key = rev
-        ? `${ctx.version}|${d}|${s}|${dport}|${sport}`
-        : `${ctx.version}|${s}|${d}|${sport}|${dport}`;
-      let th = table.get(key);
-      if (!th || flags & TH_SYN) {
-        th = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
-        table.set(key, th);
-      } else if (rev) {
-        seq = (seq - th.ack) >>> 0;
-        ack = (ack - th.seq) >>> 0;
+      let th: SeqEntry | undefined;
+      if (ctx.version === 4) {
+        const o = ctx.ipOffset;
+        const s4 = c.u32(o + 12);
+        const d4 = c.u32(o + 16);
+        const [src, dst] = rev ? [d4, s4] : [s4, d4];
+        const ports = (rev ? (dport << 16) | sport : (sport << 16) | dport) >>> 0;
+        const found = table.lookup4(src, dst, ports);
+        th = found;
+        if (found === undefined || flags & TH_SYN) {
+          const [eSeq, eAck] = rev ? [(ack - 1) >>> 0, seq] : [seq, (ack - 1) >>> 0];
+          if (found) {
+            found.seq = eSeq;
+            found.ack = eAck;
+            th = found;
+          } else th = table.add4(src, dst, ports, eSeq, eAck);
+        } else if (rev) {
+          seq = (seq - found.ack) >>> 0;
+          ack = (ack - found.seq) >>> 0;
+        } else {
+          seq = (seq - found.seq) >>> 0;
+          ack = (ack - found.ack) >>> 0;
+        }
       } else {
-        seq = (seq - th.seq) >>> 0;
-        ack = (ack - th.ack) >>> 0;
+        const [s, d] = addrs(c, ctx);
+        const key = rev ? `${d}|${s}|${dport}|${sport}` : `${s}|${d}|${sport}|${dport}`;
+        const found = table.get6(key);
+        th = found;
+        if (found === undefined || flags & TH_SYN) {
+          th = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
+          table.set6(key, th);
+        } else if (rev) {
+          seq = (seq - found.ack) >>> 0;
+          ack = (ack - found.seq) >>> 0;
+        } else {
+          seq = (seq - found.seq) >>> 0;
+          ack = (ack - found.ack) >>> 0;
+        }
       }
+      if (!th) throw new Error('unreachable: sequence table entry');
       thSeq = th.seq;
       thAck = th.ack;
     }
