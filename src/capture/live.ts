@@ -30,6 +30,8 @@ export interface LiveCaptureOptions {
   readonly snaplen?: number;
   /** Stop after this many packets (tcpdump `-c`). */
   readonly count?: number;
+  /** Capture nanosecond timestamps (tcpdump `--time-stamp-precision nano`). */
+  readonly nano?: boolean;
   /** Also save the capture to this pcap file. */
   readonly writePath?: string;
   /** Default `tcpdump`. */
@@ -88,6 +90,7 @@ export function tcpdumpArgs(o: LiveCaptureOptions): string[] {
   if (o.iface !== undefined) a.push('-i', o.iface);
   if (o.snaplen !== undefined) a.push('-s', String(o.snaplen));
   if (o.count !== undefined) a.push('-c', String(o.count));
+  if (o.nano) a.push('--time-stamp-precision', 'nano');
   if (o.filter && o.filter.length > 0) a.push('--', ...o.filter);
   return a;
 }
