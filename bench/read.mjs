@@ -123,7 +123,9 @@ function timed(cmd, args, env) {
 const decodeOnly = `
 const [root, file] = process.argv.slice(1);
 const lib = await import(root + '/dist/index.js');
-const decode = lib.decodePacket ?? lib.decodeFrame;
+const { existsSync } = await import('node:fs');
+const wireIndex = root + '/dist/wire/index.js';
+const decode = lib.decodePacket ?? (existsSync(wireIndex) ? (await import(wireIndex)).decodePacket : undefined);
 const t0 = process.hrtime.bigint();
 let n = 0, bytes = 0, tcp = 0;
 for await (const batch of lib.openCapture(file).batches()) {
@@ -202,7 +204,7 @@ async function main() {
       `${fmt(d.bytes / (d.ms / 1000) / 1e6, 1)} MB/s, peak RSS ${fmt(d.maxRssKb / 1024, 1)} MB` +
       (d.decoder ? ` (${fmt(d.tcp, 0)} TCP)` : ''),
   );
-  console.log(`ratio reader-only packets/s / TZ=UTC tcpdump packets/s: ${fmt(median(tdUtc) / d.ms, 2)}x`);
+  console.log(`ratio reader${d.decoder ? '+decoder' : '-only'} packets/s / TZ=UTC tcpdump packets/s: ${fmt(median(tdUtc) / d.ms, 2)}x`);
 
   if (bigMb > 0) {
     const free = Number(spawnSync('df', ['-Pk', dataDir], { encoding: 'utf8' }).stdout.trim().split('\n')[1]?.split(/\s+/)[3] ?? 0) * 1024;
