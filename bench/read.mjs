@@ -121,11 +121,11 @@ function timed(cmd, args, env) {
 
 // Decode-only: a child node process reads (and decodes, if a decoder is exported) the file.
 const decodeOnly = `
-const [root, file] = process.argv.slice(1);
+const [root, file, mode] = process.argv.slice(1);
 const lib = await import(root + '/dist/index.js');
 const { existsSync } = await import('node:fs');
 const wireIndex = root + '/dist/wire/index.js';
-const decode = lib.decodePacket ?? (existsSync(wireIndex) ? (await import(wireIndex)).decodePacket : undefined);
+const decode = mode === 'read-only' ? undefined : lib.decodePacket ?? (existsSync(wireIndex) ? (await import(wireIndex)).decodePacket : undefined);
 const t0 = process.hrtime.bigint();
 let n = 0, bytes = 0, tcp = 0;
 for await (const batch of lib.openCapture(file).batches()) {
@@ -137,8 +137,8 @@ for await (const batch of lib.openCapture(file).batches()) {
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
 console.log(JSON.stringify({ n, bytes, ms, tcp, decoder: decode ? decode.name : null, maxRssKb: process.resourceUsage().maxRSS }));
 `;
-function runDecodeOnly(file) {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', decodeOnly, root, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+function runDecodeOnly(file, mode = 'decode') {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', decodeOnly, root, file, mode], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`decode-only run failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -198,6 +198,8 @@ async function main() {
   } else {
     console.log('tcpscope read: command not present (or failing) in dist/, not measured');
   }
+  const ro = runDecodeOnly(capture, 'read-only');
+  console.log(`reader only: ${fmt(ro.n / (ro.ms / 1000) / 1e6, 3)} M packets/s, ${fmt(ro.bytes / (ro.ms / 1000) / 1e6, 1)} MB/s, peak RSS ${fmt(ro.maxRssKb / 1024, 1)} MB`);
   const d = runDecodeOnly(capture);
   console.log(
     `reader${d.decoder ? ` + ${d.decoder}` : ' only (no decoder exported yet)'}: ${fmt(d.n / (d.ms / 1000) / 1e6, 3)} M packets/s, ` +
@@ -215,7 +217,7 @@ async function main() {
     const big = await makeBigFile(capture, bigMb);
     try {
       const bsize = statSync(big).size;
-      const db = runDecodeOnly(big);
+      const db = runDecodeOnly(big, 'read-only');
       console.log(`big file ${fmt(bsize / 2 ** 30, 2)} GB, ${fmt(db.n, 0)} packets: reader${db.decoder ? ' + decoder' : ''} ${fmt(db.ms / 1000, 1)} s, peak RSS ${fmt(db.maxRssKb / 1024, 1)} MB (target < 200 MB)`);
       const tdb = timed('tcpdump', ['-n', '-r', big], { ...process.env, TZ: 'UTC' });
       console.log(`big file: TZ=UTC tcpdump ${fmt(tdb.ms / 1000, 1)} s, peak RSS ${fmt(tdb.rssKb / 1024, 1)} MB`);
