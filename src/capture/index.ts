@@ -12,3 +12,4 @@ export * from './writer.js';
 export * from './stream.js';
 export * from './samples.js';
 export * from './live.js';
+export * from './decoded.js';

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { InputError } from '../util/errors.js';
 import { readCaptureBuffer } from './buffer.js';
 import { openCapture } from './stream.js';
+import { decodedPackets } from './decoded.js';
 import { SAMPLE_PACKETS as SAMPLE } from './samples.js';
 import { writePcap, writePcapng } from './writer.js';
 import type { CaptureRecord } from './types.js';
@@ -164,4 +165,13 @@ describe('memory', () => {
     expect(got[0]!.caplen).toBe(big.length);
     expect(got[0]!.data[12345]).toBe(12345 & 0xff);
   });
+});
+
+test('decodedPackets: a conformance file decodes to TCP packets with the right ports', async () => {
+  const file = '/work/shared/conformance/tcpdump-tests/tfo-5c1fa7f9ae91.pcap';
+  const pkts = [];
+  for await (const p of decodedPackets(openCapture(file))) pkts.push(p);
+  expect(pkts).toHaveLength(14);
+  expect(pkts.every((p) => p.tcp !== undefined)).toBe(true);
+  expect(pkts[0]!.tcp!.flags & 0x002).toBe(0x002); // the first packet is a SYN
 });
