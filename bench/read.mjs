@@ -12,7 +12,15 @@
 //   BENCH_READ_BIG_MB=2048       also build a file this large (records of the capture repeated),
 //                                measure RSS reading it, then delete it (0 = skip; default 2048)
 import { spawn, spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +47,11 @@ function cleanup() {
   for (const r of restores.splice(0)) r();
 }
 process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); process.exit(130); });
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    cleanup();
+    process.exit(130);
+  });
 
 const has = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -58,7 +70,12 @@ function start(cmd, args, opts = {}) {
   children.add(c);
   let err = '';
   c.stderr?.on('data', (d) => (err += d));
-  const exit = new Promise((r) => c.on('close', (code, sig) => { children.delete(c); r({ code, sig, err }); }));
+  const exit = new Promise((r) =>
+    c.on('close', (code, sig) => {
+      children.delete(c);
+      r({ code, sig, err });
+    }),
+  );
   return { c, exit, err: () => err };
 }
 
@@ -79,7 +96,9 @@ async function makeCapture() {
     restores.push(() => spawnSync('ethtool', ['-K', 'lo', 'tso', tso, 'gso', gso]));
     console.log(`ethtool: lo tso/gso off during the capture (were ${tso}/${gso}, restored after)`);
   } else {
-    console.log('ethtool is not installed: lo offloads left as they are; iperf3 uses -l 1400 -N -w 8K to keep segments small');
+    console.log(
+      'ethtool is not installed: lo offloads left as they are; iperf3 uses -l 1400 -N -w 8K to keep segments small',
+    );
   }
   const port = await freePort();
   const tmp = `${capture}.part`;
@@ -87,16 +106,23 @@ async function makeCapture() {
   for (let attempt = 0; attempt < 4; attempt++) {
     const server = start('iperf3', ['-s', '-1', '-B', '127.0.0.1', '-p', String(port)]);
     const td = start('tcpdump', ['-i', 'lo', '-s', '96', '-w', tmp, 'tcp', 'port', String(port)]);
-    for (let i = 0; i < 100 && !td.err().includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !td.err().includes('listening on'); i++)
+      await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));
-    spawnSync('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-t', String(seconds), '-l', '1400', '-N', '-w', '8K'], { stdio: 'ignore', timeout: (seconds + 30) * 1000 });
+    spawnSync(
+      'iperf3',
+      ['-c', '127.0.0.1', '-p', String(port), '-t', String(seconds), '-l', '1400', '-N', '-w', '8K'],
+      { stdio: 'ignore', timeout: (seconds + 30) * 1000 },
+    );
     await new Promise((r) => setTimeout(r, 300));
     td.c.kill('SIGINT');
     const tdExit = await td.exit;
     server.c.kill('SIGTERM');
     await server.exit;
     const n = await countPackets(tmp);
-    console.log(`capture attempt ${attempt + 1}: ${seconds} s of iperf3 -> ${fmt(n)} packets (${tdExit.err.trim().split('\n').slice(-1)[0]})`);
+    console.log(
+      `capture attempt ${attempt + 1}: ${seconds} s of iperf3 -> ${fmt(n)} packets (${tdExit.err.trim().split('\n').slice(-1)[0]})`,
+    );
     if (n >= wanted) {
       renameSync(tmp, capture);
       break;
@@ -112,8 +138,18 @@ function timed(cmd, args, env) {
   const useTime = existsSync('/usr/bin/time');
   const t0 = process.hrtime.bigint();
   const r = useTime
-    ? spawnSync('/usr/bin/time', ['-v', cmd, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 })
-    : spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 26 });
+    ? spawnSync('/usr/bin/time', ['-v', cmd, ...args], {
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      })
+    : spawnSync(cmd, args, {
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '')?.[1] ?? NaN);
   return { ms, rssKb: rss, status: r.status, stderr: r.stderr };
@@ -138,7 +174,10 @@ const ms = Number(process.hrtime.bigint() - t0) / 1e6;
 console.log(JSON.stringify({ n, bytes, ms, tcp, decoder: decode ? decode.name : null, maxRssKb: process.resourceUsage().maxRSS }));
 `;
 function runDecodeOnly(file, mode = 'decode') {
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', decodeOnly, root, file, mode], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', decodeOnly, root, file, mode], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   if (r.status !== 0) throw new Error(`decode-only run failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -164,52 +203,84 @@ async function makeBigFile(src, mb) {
 }
 
 async function main() {
-  for (const tool of ['tcpdump', 'iperf3']) if (!has(tool)) { console.log(`${tool} is not installed: read benchmark skipped`); return; }
-  if (!existsSync(cli)) { console.log('dist/ is missing: run `npm run build` first'); return; }
+  for (const tool of ['tcpdump', 'iperf3'])
+    if (!has(tool)) {
+      console.log(`${tool} is not installed: read benchmark skipped`);
+      return;
+    }
+  if (!existsSync(cli)) {
+    console.log('dist/ is missing: run `npm run build` first');
+    return;
+  }
   if (!existsSync(capture)) await makeCapture();
   const size = statSync(capture).size;
   const packets = await countPackets(capture);
-  console.log(`capture: ${capture} (${fmt(packets, 0)} packets, ${fmt(size / 1e6)} MB); measured under load on a shared machine`);
+  console.log(
+    `capture: ${capture} (${fmt(packets, 0)} packets, ${fmt(size / 1e6)} MB); measured under load on a shared machine`,
+  );
 
   const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' }).stdout ?? '';
   let readPresent = /^\s+read\b/m.test(help);
-  const tdUtc = [], tdLocal = [], ts = [];
-  let tdRss = NaN, tsRss = NaN;
+  const tdUtc = [],
+    tdLocal = [],
+    ts = [];
+  let tdRss = NaN,
+    tsRss = NaN;
   for (let i = 0; i < reps; i++) {
     const a = timed('tcpdump', ['-n', '-r', capture], { ...process.env, TZ: 'UTC' });
-    tdUtc.push(a.ms); tdRss = a.rssKb;
+    tdUtc.push(a.ms);
+    tdRss = a.rssKb;
     const { TZ: _tz, ...noTz } = process.env;
     tdLocal.push(timed('tcpdump', ['-n', '-r', capture], noTz).ms);
     if (readPresent) {
       const b = timed(process.execPath, [cli, 'read', capture], { ...process.env, TZ: 'UTC' });
       if (b.status !== 0) {
-        console.log(`tcpscope read exited ${b.status}: ${b.stderr.split('\n').find((l) => l.startsWith('tcpscope')) ?? ''}`);
+        console.log(
+          `tcpscope read exited ${b.status}: ${b.stderr.split('\n').find((l) => l.startsWith('tcpscope')) ?? ''}`,
+        );
         readPresent = false;
       }
-      ts.push(b.ms); tsRss = b.rssKb;
+      ts.push(b.ms);
+      tsRss = b.rssKb;
     }
   }
   const pps = (ms) => `${fmt(packets / (ms / 1000) / 1e6, 3)} M packets/s`;
-  console.log(`TZ=UTC tcpdump -n -r     median ${fmt(median(tdUtc), 0)} ms  (${pps(median(tdUtc))}), peak RSS ${fmt(tdRss / 1024, 1)} MB`);
+  console.log(
+    `TZ=UTC tcpdump -n -r     median ${fmt(median(tdUtc), 0)} ms  (${pps(median(tdUtc))}), peak RSS ${fmt(tdRss / 1024, 1)} MB`,
+  );
   console.log(`tcpdump -n -r (TZ unset) median ${fmt(median(tdLocal), 0)} ms  (${pps(median(tdLocal))})`);
   if (readPresent) {
-    console.log(`tcpscope read            median ${fmt(median(ts), 0)} ms  (${pps(median(ts))}), peak RSS ${fmt(tsRss / 1024, 1)} MB`);
-    console.log(`ratio tcpscope read / TZ=UTC tcpdump: ${fmt(median(ts) / median(tdUtc), 2)}x the time (target <= 1)`);
+    console.log(
+      `tcpscope read            median ${fmt(median(ts), 0)} ms  (${pps(median(ts))}), peak RSS ${fmt(tsRss / 1024, 1)} MB`,
+    );
+    console.log(
+      `ratio tcpscope read / TZ=UTC tcpdump: ${fmt(median(ts) / median(tdUtc), 2)}x the time (target <= 1)`,
+    );
   } else {
     console.log('tcpscope read: command not present (or failing) in dist/, not measured');
   }
   const ro = runDecodeOnly(capture, 'read-only');
-  console.log(`reader only: ${fmt(ro.n / (ro.ms / 1000) / 1e6, 3)} M packets/s, ${fmt(ro.bytes / (ro.ms / 1000) / 1e6, 1)} MB/s, peak RSS ${fmt(ro.maxRssKb / 1024, 1)} MB`);
+  console.log(
+    `reader only: ${fmt(ro.n / (ro.ms / 1000) / 1e6, 3)} M packets/s, ${fmt(ro.bytes / (ro.ms / 1000) / 1e6, 1)} MB/s, peak RSS ${fmt(ro.maxRssKb / 1024, 1)} MB`,
+  );
   const d = runDecodeOnly(capture);
   console.log(
     `reader${d.decoder ? ` + ${d.decoder}` : ' only (no decoder exported yet)'}: ${fmt(d.n / (d.ms / 1000) / 1e6, 3)} M packets/s, ` +
       `${fmt(d.bytes / (d.ms / 1000) / 1e6, 1)} MB/s, peak RSS ${fmt(d.maxRssKb / 1024, 1)} MB` +
       (d.decoder ? ` (${fmt(d.tcp, 0)} TCP)` : ''),
   );
-  console.log(`ratio reader${d.decoder ? '+decoder' : '-only'} packets/s / TZ=UTC tcpdump packets/s: ${fmt(median(tdUtc) / d.ms, 2)}x`);
+  console.log(
+    `ratio reader${d.decoder ? '+decoder' : '-only'} packets/s / TZ=UTC tcpdump packets/s: ${fmt(median(tdUtc) / d.ms, 2)}x`,
+  );
 
   if (bigMb > 0) {
-    const free = Number(spawnSync('df', ['-Pk', dataDir], { encoding: 'utf8' }).stdout.trim().split('\n')[1]?.split(/\s+/)[3] ?? 0) * 1024;
+    const free =
+      Number(
+        spawnSync('df', ['-Pk', dataDir], { encoding: 'utf8' })
+          .stdout.trim()
+          .split('\n')[1]
+          ?.split(/\s+/)[3] ?? 0,
+      ) * 1024;
     if (free < bigMb * 1024 * 1024 * 3) {
       console.log(`big file: skipped (${fmt(free / 2 ** 30, 1)} GB free)`);
       return;
@@ -218,12 +289,18 @@ async function main() {
     try {
       const bsize = statSync(big).size;
       const db = runDecodeOnly(big, 'read-only');
-      console.log(`big file ${fmt(bsize / 2 ** 30, 2)} GB, ${fmt(db.n, 0)} packets: reader${db.decoder ? ' + decoder' : ''} ${fmt(db.ms / 1000, 1)} s, peak RSS ${fmt(db.maxRssKb / 1024, 1)} MB (target < 200 MB)`);
+      console.log(
+        `big file ${fmt(bsize / 2 ** 30, 2)} GB, ${fmt(db.n, 0)} packets: reader${db.decoder ? ' + decoder' : ''} ${fmt(db.ms / 1000, 1)} s, peak RSS ${fmt(db.maxRssKb / 1024, 1)} MB (target < 200 MB)`,
+      );
       const tdb = timed('tcpdump', ['-n', '-r', big], { ...process.env, TZ: 'UTC' });
-      console.log(`big file: TZ=UTC tcpdump ${fmt(tdb.ms / 1000, 1)} s, peak RSS ${fmt(tdb.rssKb / 1024, 1)} MB`);
+      console.log(
+        `big file: TZ=UTC tcpdump ${fmt(tdb.ms / 1000, 1)} s, peak RSS ${fmt(tdb.rssKb / 1024, 1)} MB`,
+      );
       if (readPresent) {
         const tb = timed(process.execPath, [cli, 'read', big], { ...process.env, TZ: 'UTC' });
-        console.log(`big file: tcpscope read ${fmt(tb.ms / 1000, 1)} s, peak RSS ${fmt(tb.rssKb / 1024, 1)} MB (target < 200 MB)`);
+        console.log(
+          `big file: tcpscope read ${fmt(tb.ms / 1000, 1)} s, peak RSS ${fmt(tb.rssKb / 1024, 1)} MB (target < 200 MB)`,
+        );
       }
     } finally {
       rmSync(big, { force: true });
