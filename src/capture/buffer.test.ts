@@ -226,6 +226,31 @@ describe('pcapng', () => {
     expect(r.records[3]).toMatchObject({ caplen: 4, origLen: 4, tsNs: 1_000_000_000n });
   });
 
+  test('if_tsoffset (seconds) is added to every timestamp of its interface', () => {
+    const shb = writePcapng([], { interfaces: [] });
+    const idbBody = new Uint8Array(8 + 12 + 4);
+    const dv = new DataView(idbBody.buffer);
+    dv.setUint16(0, 1, true);
+    dv.setUint32(4, 65535, true);
+    dv.setUint16(8, 14, true); // if_tsoffset
+    dv.setUint16(10, 8, true);
+    dv.setBigInt64(12, 1_000_000_000n, true);
+    const epbBody = new Uint8Array(20 + 4);
+    const ev = new DataView(epbBody.buffer);
+    ev.setUint32(8, 2_500_000, true); // 2.5 s in µs
+    ev.setUint32(12, 4, true);
+    ev.setUint32(16, 4, true);
+    const file = new Uint8Array([...shb, ...encodePcapngBlock(1, idbBody), ...encodePcapngBlock(6, epbBody)]);
+    const r = readCaptureBuffer(file);
+    expect(r.stop).toBeUndefined();
+    expect(r.info?.interfaces[0]?.tsOffsetSec).toBe(1_000_000_000n);
+    expect(r.records[0]).toMatchObject({
+      tsNs: 1_000_000_002_500_000_000n,
+      tsSec: 1_000_000_002,
+      tsFracNs: 500_000_000,
+    });
+  });
+
   test('block length errors are typed issues', () => {
     const good = writePcapng([SAMPLE[0]!], { interfaces: [{ linkType: 1 }] });
     const epbAt = 28 + 20;
