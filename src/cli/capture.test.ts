@@ -132,3 +132,21 @@ test('tcpdump missing: exit 2 with an install hint', async () => {
     /^tcpscope: tcpdump is not installed: install it \(Debian\/Ubuntu: apt-get install tcpdump/m,
   );
 });
+
+test('tcpdump dying mid-capture: exit 2, one message, the -w file still valid', async () => {
+  const file = join(dir, 'died.pcap');
+  const r = run(['capture', '-i', 'lo', '-w', file, 'tcp', 'port', String(port)]);
+  await until(() => r.err().includes('listening on'));
+  const [tcpdumpPid] = tcpdumpChildren(r.child.pid!);
+  await talk();
+  await until(() => r.out().split('\n').filter(Boolean).length >= 3);
+  process.kill(tcpdumpPid!, 'SIGKILL');
+  expect(await r.exit).toBe(2);
+  expect(r.err()).toMatch(/^tcpscope: tcpdump was killed by SIGKILL after \d+ packets/m);
+  const printed = r.out().trim().split('\n');
+  const back = execFileSync('tcpdump', ['-n', '-r', file], { stdio: ['ignore', 'pipe', 'ignore'] })
+    .toString()
+    .trim()
+    .split('\n');
+  expect(back).toEqual(printed);
+});
