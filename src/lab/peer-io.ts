@@ -20,8 +20,7 @@ export const MARKER_ENV = 'TCPSCOPE_LAB_MARKER';
 
 /** Result of one send: `ok` with the byte count, or the errno code (EPIPE, ECONNRESET, …). */
 export type SendResult =
-  | { readonly ok: true; readonly bytes: number }
-  | { readonly ok: false; readonly code: string };
+  { readonly ok: true; readonly bytes: number } | { readonly ok: false; readonly code: string };
 
 /** Put SIGPIPE back to its default action (terminate). See the module comment. */
 export function restoreDefaultSigpipe(): void {
