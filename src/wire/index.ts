@@ -9,3 +9,4 @@ export * from './link.js';
 export * from './tcp-options.js';
 export * from './decode.js';
 export * from './seq.js';
+export * from './frame.js';

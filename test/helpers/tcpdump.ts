@@ -4,7 +4,7 @@
  * pid, run `tcpdump -n -r` with options, and split its output into one text block per packet.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { readCaptureBuffer } from '../../src/capture/index.js';
 import { TcpdumpFormatter, type TcpdumpFormatOptions } from '../../src/format/index.js';
 import { readInterfaceNames } from '../../src/cli/read-run.js';
@@ -19,13 +19,16 @@ export interface RunningCapture {
   stop(): Promise<void>;
 }
 
-/** Start `tcpdump -U -w path` with extra args; resolves once tcpdump says it is listening. */
+/**
+ * Start `tcpdump -U -w path` with extra args; resolves once tcpdump says it is listening. A 32 MB
+ * kernel buffer (`-B`) keeps the bulk transfer's 64 KB loopback segments from being dropped.
+ */
 export async function startCapture(
   path: string,
   args: readonly string[],
   timeoutMs = 10_000,
 ): Promise<RunningCapture> {
-  const child = spawn('tcpdump', ['--immediate-mode', '-U', '-w', path, ...args], {
+  const child = spawn('tcpdump', ['--immediate-mode', '-U', '-B', '32768', '-w', path, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -48,8 +51,9 @@ export async function startCapture(
     child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      // Let the last packets reach the file, then stop tcpdump by its pid.
-      await new Promise((r) => setTimeout(r, 300));
+      // Let the last packets reach the file (on a loaded machine tcpdump may lag well behind the
+      // traffic): wait until the file has packets and has stopped growing, bounded at 10 s.
+      await waitForStableFile(path, 400, 10_000);
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       if (child.pid) process.kill(child.pid, 'SIGINT');
       const t = setTimeout(
@@ -60,6 +64,26 @@ export async function startCapture(
       clearTimeout(t);
     },
   };
+}
+
+/** Resolve once `path` holds more than a pcap header and its size has not changed for `quietMs`. */
+async function waitForStableFile(path: string, quietMs: number, maxMs: number): Promise<void> {
+  const started = Date.now();
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() - started < maxMs) {
+    let size = 0;
+    try {
+      size = statSync(path).size;
+    } catch {
+      size = 0;
+    }
+    if (size !== last) {
+      last = size;
+      since = Date.now();
+    } else if (size > 24 && Date.now() - since >= quietMs) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Split tcpdump output into packet blocks (continuation lines start with white space). */
