@@ -8,7 +8,7 @@ import { TcpdumpFormatter, type TimestampMode } from '../format/index.js';
 import { decodePacket, type DecodedPacket } from '../wire/index.js';
 import { jsonReplacer } from '../events.js';
 import { InputError } from '../util/errors.js';
-import { BatchedWriter } from './output.js';
+import { BatchedWriter, ByteOutput } from './output.js';
 import { parseCount, type ReadCliOptions } from './read.js';
 import { compileFilter, type PacketFilter } from './packet-filter.js';
 import { startProgress } from './progress.js';
@@ -116,13 +116,31 @@ export async function runRead(file: string, opts: ReadCliOptions): Promise<numbe
         { lang, json: opts.json ?? false },
       );
     }
+  } else if (!opts.json) {
+    // Fast path: the formatter writes the lines' bytes straight into the output chunk.
+    const bytes = new ByteOutput(process.stdout);
+    const sink = bytes.sink;
+    outer: for await (const batch of cap.batches()) {
+      showHeader();
+      for (const rec of batch) {
+        if (filter && wanted(rec) === false) continue;
+        fmt.formatInto(rec, sink);
+        if (sink.len >= bytes.flushAt) {
+          const w = bytes.flush();
+          if (w) await w;
+        }
+        if (++printed >= count) break outer;
+      }
+      progress?.update(batch.length ? (batch[batch.length - 1] as CaptureRecord).offset : 0);
+    }
+    await bytes.flush();
   } else {
     outer: for await (const batch of cap.batches()) {
       showHeader();
       for (const rec of batch) {
         const p = wanted(rec);
         if (p === false) continue;
-        const text = opts.json ? packetToJson(printed, p ?? decodePacket(rec)) : fmt.format(rec);
+        const text = packetToJson(printed, p ?? decodePacket(rec));
         const w = out.write(text + '\n');
         if (w) await w;
         if (++printed >= count) break outer;

@@ -2,11 +2,16 @@
  * @module format/cursor
  * The printing state shared by the tcpdump-compatible printers: the frame, the end of the bytes
  * that may be read (tcpdump's "snapend": the captured length, cut to the IP datagram's end), the
- * protocol name used in truncation markers (`[|tcp]`), and the output text built so far. A read
+ * protocol name used in truncation markers (`[|tcp]`), and the output built so far. A read
  * past the end throws one of two preallocated sentinels, mirroring tcpdump's two truncation paths
  * (a failed GET, or a failed LENCHECK inside the TCP option walk). They are preallocated Errors,
  * so throwing one costs no stack capture.
+ *
+ * Printers write through the cursor's append methods (`s`, `n`, `x`, `ip4`…). A {@link PrintCursor}
+ * builds a JS string in `out`; a {@link ByteCursor} writes ASCII bytes straight into a reusable
+ * buffer (no string per packet, numbers written as digits), which is what `tcpscope read` uses.
  */
+import { ipv4String, ipv6String } from '../wire/addr.js';
 
 /** Thrown when a read goes past the usable bytes. */
 export class Truncated extends Error {
@@ -26,13 +31,18 @@ export class BadOption extends Error {
 }
 export const BAD_OPTION = new BadOption();
 
+/**
+ * Reading state plus a string output.
+ * @example
+ * const c = new PrintCursor(); c.reset(frame, frame.length); c.s('IP '); c.n(6); c.out // 'IP 6'
+ */
 export class PrintCursor {
   b: Uint8Array = new Uint8Array(0);
   /** Bytes at or past `end` are not available. */
   end = 0;
   /** Protocol named in truncation markers. */
   proto = '';
-  /** Text printed so far for this packet. */
+  /** Text printed so far for this packet (a {@link ByteCursor} keeps it in bytes instead). */
   out = '';
   /** Separator state of the TCP option walk (tcpdump's `ch`). */
   optCh = '';
@@ -43,6 +53,36 @@ export class PrintCursor {
     this.proto = '';
     this.out = '';
     this.optCh = '';
+  }
+
+  /** Append text. */
+  s(text: string): void {
+    this.out += text;
+  }
+
+  /** Append a number in decimal (as `String(v)`). */
+  n(v: number): void {
+    this.out += v;
+  }
+
+  /** Append a number in lower-case hex (as `v.toString(16)`), zero-padded to `width`. */
+  x(v: number, width = 0): void {
+    this.out += v.toString(16).padStart(width, '0');
+  }
+
+  /** Append the dotted quad of the 4 frame bytes at `o` (caller checked they are readable). */
+  ip4(o: number): void {
+    this.out += ipv4String(this.b, o);
+  }
+
+  /** Append the text form of the 16 frame bytes at `o` (caller checked they are readable). */
+  ip6(o: number): void {
+    this.out += ipv6String(this.b, o);
+  }
+
+  /** Remove a trailing `> ` (the UDP summary backs over the arrow printed before it). */
+  dropTrailingArrow(): void {
+    this.out = this.out.replace(/> $/, '');
   }
 
   /** Throw TRUNC_GET unless `[o, o + n)` is readable. */
@@ -79,5 +119,203 @@ export class PrintCursor {
 
   u64(o: number): bigint {
     return (BigInt(this.u32(o)) << 32n) | BigInt(this.u32(o + 4));
+  }
+}
+
+const HEX_DIGITS = '0123456789abcdef';
+/** Decimal text of 0..255, 4 bytes each: length, then up to 3 digits. */
+const OCTETS = new Uint8Array(256 * 4);
+for (let v = 0; v < 256; v++) {
+  const d = String(v);
+  OCTETS[v * 4] = d.length;
+  for (let i = 0; i < d.length; i++) OCTETS[v * 4 + 1 + i] = d.charCodeAt(i);
+}
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const IP6_CACHE_SIZE = 16;
+
+/**
+ * A cursor that appends UTF-8 bytes (ASCII in practice) to `ob` at `op`. The text of the packet
+ * being printed starts at `o0`; {@link ByteCursor.text} decodes it. `ob` grows when needed, so
+ * whoever lends it a buffer must take `ob` back afterwards.
+ * @example
+ * const c = new ByteCursor(); c.reset(frame, frame.length); c.s('win '); c.n(512); c.text() // 'win 512'
+ */
+export class ByteCursor extends PrintCursor {
+  ob: Uint8Array;
+  op = 0;
+  o0 = 0;
+  private readonly ip6Keys = new Uint8Array(IP6_CACHE_SIZE * 16);
+  private readonly ip6Text: Uint8Array[] = [];
+  private ip6Next = 0;
+
+  constructor(capacity = 4096) {
+    super();
+    this.ob = new Uint8Array(capacity);
+  }
+
+  /** Start a packet: its text begins at the current write position. */
+  override reset(b: Uint8Array, end: number): void {
+    super.reset(b, end);
+    this.o0 = this.op;
+  }
+
+  /** The current packet's text. */
+  text(): string {
+    return utf8Decoder.decode(this.ob.subarray(this.o0, this.op));
+  }
+
+  /** Make room for `n` more bytes. */
+  room(n: number): void {
+    if (this.op + n > this.ob.length) {
+      const bigger = new Uint8Array(Math.max(this.ob.length * 2, this.op + n + 1024));
+      bigger.set(this.ob.subarray(0, this.op));
+      this.ob = bigger;
+    }
+  }
+
+  /** Append one ASCII byte. */
+  byte(ch: number): void {
+    if (this.op >= this.ob.length) this.room(1);
+    this.ob[this.op++] = ch;
+  }
+
+  /** Append raw bytes. */
+  bytes(src: Uint8Array): void {
+    this.room(src.length);
+    this.ob.set(src, this.op);
+    this.op += src.length;
+  }
+
+  override s(text: string): void {
+    const n = text.length;
+    this.room(n);
+    const ob = this.ob;
+    let p = this.op;
+    for (let i = 0; i < n; i++) {
+      const ch = text.charCodeAt(i);
+      if (ch >= 0x80) {
+        this.op = p;
+        this.wide(text.slice(i));
+        return;
+      }
+      ob[p++] = ch;
+    }
+    this.op = p;
+  }
+
+  private wide(text: string): void {
+    this.room(text.length * 3);
+    this.op += utf8.encodeInto(text, this.ob.subarray(this.op)).written;
+  }
+
+  override n(v: number): void {
+    if (v >>> 0 !== v) {
+      this.s(String(v));
+      return;
+    }
+    this.room(10);
+    const len =
+      v < 100000
+        ? v < 10
+          ? 1
+          : v < 100
+            ? 2
+            : v < 1000
+              ? 3
+              : v < 10000
+                ? 4
+                : 5
+        : v < 1000000
+          ? 6
+          : v < 10000000
+            ? 7
+            : v < 100000000
+              ? 8
+              : v < 1000000000
+                ? 9
+                : 10;
+    const ob = this.ob;
+    let p = this.op + len;
+    this.op = p;
+    while (v >= 10) {
+      const q = Math.floor(v / 10);
+      ob[--p] = 48 + v - q * 10;
+      v = q;
+    }
+    ob[--p] = 48 + v;
+  }
+
+  /** Append `v` (a whole number, 0 ≤ v < 2^32) in decimal, zero-padded to `width` digits. */
+  padded(v: number, width: number): void {
+    this.room(width + 10);
+    const start = this.op;
+    this.n(v);
+    const len = this.op - start;
+    if (len >= width) return;
+    const ob = this.ob;
+    ob.copyWithin(start + width - len, start, this.op);
+    ob.fill(48, start, start + width - len);
+    this.op = start + width;
+  }
+
+  override x(v: number, width = 0): void {
+    if (v >>> 0 !== v) {
+      super.x(v, width);
+      return;
+    }
+    let len = 1;
+    while (len < 8 && v >>> (len * 4) !== 0) len++;
+    if (len < width) len = width;
+    this.room(len);
+    const ob = this.ob;
+    let p = this.op + len;
+    this.op = p;
+    for (let i = 0; i < len; i++) {
+      ob[--p] = HEX_DIGITS.charCodeAt(v & 15);
+      v >>>= 4;
+    }
+  }
+
+  override ip4(o: number): void {
+    this.room(16);
+    const b = this.b;
+    const ob = this.ob;
+    let p = this.op;
+    for (let i = 0; i < 4; i++) {
+      if (i) ob[p++] = 46;
+      const k = (b[o + i] as number) * 4;
+      const len = OCTETS[k] as number;
+      ob[p++] = OCTETS[k + 1] as number;
+      if (len > 1) ob[p++] = OCTETS[k + 2] as number;
+      if (len > 2) ob[p++] = OCTETS[k + 3] as number;
+    }
+    this.op = p;
+  }
+
+  /** IPv6 text from a small cache keyed by the 16 address bytes (captures hold few addresses). */
+  override ip6(o: number): void {
+    const b = this.b;
+    const keys = this.ip6Keys;
+    const count = this.ip6Text.length;
+    for (let e = 0; e < count; e++) {
+      const k = e * 16;
+      let i = 0;
+      while (i < 16 && keys[k + i] === b[o + i]) i++;
+      if (i === 16) {
+        this.bytes(this.ip6Text[e] as Uint8Array);
+        return;
+      }
+    }
+    const text = utf8.encode(ipv6String(b, o));
+    const slot = count < IP6_CACHE_SIZE ? count : this.ip6Next++ % IP6_CACHE_SIZE;
+    keys.set(b.subarray(o, o + 16), slot * 16);
+    this.ip6Text[slot] = text;
+    this.bytes(text);
+  }
+
+  override dropTrailingArrow(): void {
+    const ob = this.ob;
+    if (this.op - this.o0 >= 2 && ob[this.op - 2] === 62 && ob[this.op - 1] === 32) this.op -= 2;
   }
 }

@@ -34,6 +34,9 @@ const SHOWS_PORTS = new Set([6, 17, 33, 132]);
 export interface IpPrintResult {
   tcp: boolean;
 }
+// Shared results: no allocation per packet.
+const TCP: IpPrintResult = Object.freeze({ tcp: true });
+const NOT_TCP: IpPrintResult = Object.freeze({ tcp: false });
 
 function ipFlags(off: number): string {
   const parts: string[] = [];
@@ -45,11 +48,11 @@ function ipFlags(off: number): string {
 
 function otherSummary(c: PrintCursor, proto: number, upper: number, len: number): void {
   if (proto === 17 && c.has(upper, 4)) {
-    c.out = c.out.replace(/> $/, '');
-    c.out += `UDP, length ${Math.max(0, len - 8)}`;
+    c.dropTrailingArrow();
+    c.s(`UDP, length ${Math.max(0, len - 8)}`);
     return;
   }
-  c.out += `ip-proto-${proto} ${len}`;
+  c.s(`ip-proto-${proto} ${len}`);
 }
 
 /**
@@ -65,26 +68,26 @@ export function printIpv4(
   c.proto = 'ip';
   const v = c.u8(o) >> 4;
   if (v !== 4) {
-    c.out += v === 6 ? 'IP6, wrong link-layer encapsulation' : `IP${v}`;
-    c.out += ' (invalid)';
-    return { tcp: false };
+    c.s(v === 6 ? 'IP6, wrong link-layer encapsulation' : `IP${v}`);
+    c.s(' (invalid)');
+    return NOT_TCP;
   }
-  c.out += 'IP ';
+  c.s('IP ');
   c.need(o, 20);
   if (length < 20) {
-    c.out += `truncated-ip ${length}`;
-    return { tcp: false };
+    c.s(`truncated-ip ${length}`);
+    return NOT_TCP;
   }
   const hlen = (c.u8(o) & 0x0f) * 4;
   if (hlen < 20) {
-    c.out += `bad-hlen ${hlen}`;
-    return { tcp: false };
+    c.s(`bad-hlen ${hlen}`);
+    return NOT_TCP;
   }
   let len = c.u16(o + 2);
-  if (length < len) c.out += `truncated-ip - ${len - length} bytes missing! `;
+  if (length < len) c.s(`truncated-ip - ${len - length} bytes missing! `);
   if (len < hlen) {
-    c.out += `bad-len ${len}`;
-    return { tcp: false };
+    c.s(`bad-len ${len}`);
+    return NOT_TCP;
   }
   c.end = Math.min(c.end, o + len);
   len -= hlen;
@@ -92,27 +95,34 @@ export function printIpv4(
   const proto = c.u8(o + 9);
   if (opts.verbose) {
     const tos = c.u8(o + 1);
-    c.out += `(tos 0x${tos.toString(16)}`;
+    c.s(`(tos 0x${tos.toString(16)}`);
     const ecn = tos & 3;
-    if (ecn) c.out += ecn === 1 ? ',ECT(1)' : ecn === 2 ? ',ECT(0)' : ',CE';
+    if (ecn) c.s(ecn === 1 ? ',ECT(1)' : ecn === 2 ? ',ECT(0)' : ',CE');
     const ttl = c.u8(o + 8);
-    if (ttl >= 1) c.out += `, ttl ${ttl}`;
-    c.out += `, id ${c.u16(o + 4)}, offset ${(off & 0x1fff) * 8}, flags [${ipFlags(off)}], proto ${PROTO_NAMES[proto] ?? 'unknown'} (${proto})`;
-    c.out += `, length ${c.u16(o + 2)}`;
-    if (hlen > 20) c.out += `, options (${ipOptionSummary(c, o + 20, o + hlen)})`;
+    if (ttl >= 1) c.s(`, ttl ${ttl}`);
+    c.s(
+      `, id ${c.u16(o + 4)}, offset ${(off & 0x1fff) * 8}, flags [${ipFlags(off)}], proto ${PROTO_NAMES[proto] ?? 'unknown'} (${proto})`,
+    );
+    c.s(`, length ${c.u16(o + 2)}`);
+    if (hlen > 20) c.s(`, options (${ipOptionSummary(c, o + 20, o + hlen)})`);
     if (o + hlen <= c.end) {
       const sum = finishSum(onesSum(c.b, o, o + hlen));
       if (sum !== 0) {
         const field = c.u16(o + 10);
-        c.out += `, bad cksum ${field.toString(16)} (->${checksumShouldBe(field, sum).toString(16)})!`;
+        c.s(`, bad cksum ${field.toString(16)} (->${checksumShouldBe(field, sum).toString(16)})!`);
       }
     }
-    c.out += ')\n    ';
+    c.s(')\n    ');
   }
   if ((off & 0x1fff) === 0) {
-    if (!SHOWS_PORTS.has(proto)) c.out += `${ipv4String(c.b, o + 12)} > ${ipv4String(c.b, o + 16)}: `;
+    if (!SHOWS_PORTS.has(proto)) {
+      c.ip4(o + 12);
+      c.s(' > ');
+      c.ip4(o + 16);
+      c.s(': ');
+    }
     if (!c.has(o, hlen)) {
-      c.out += ` [remaining caplen(${Math.max(0, c.end - o)}) < header length(${hlen})]`;
+      c.s(` [remaining caplen(${Math.max(0, c.end - o)}) < header length(${hlen})]`);
       throw TRUNC_GET;
     }
     if (proto === IPPROTO_TCP) {
@@ -123,19 +133,21 @@ export function printIpv4(
         table,
         opts,
       );
-      return { tcp: true };
+      return TCP;
     }
     if (SHOWS_PORTS.has(proto)) {
       c.need(o + 12, 8);
       if (c.has(o + hlen, 4)) {
-        c.out += `${ipv4String(c.b, o + 12)}.${c.u16(o + hlen)} > ${ipv4String(c.b, o + 16)}.${c.u16(o + hlen + 2)}: `;
-      } else c.out += `${ipv4String(c.b, o + 12)} > ${ipv4String(c.b, o + 16)}: `;
+        c.s(
+          `${ipv4String(c.b, o + 12)}.${c.u16(o + hlen)} > ${ipv4String(c.b, o + 16)}.${c.u16(o + hlen + 2)}: `,
+        );
+      } else c.s(`${ipv4String(c.b, o + 12)} > ${ipv4String(c.b, o + 16)}: `);
     }
     otherSummary(c, proto, o + hlen, len);
-    return { tcp: false };
+    return NOT_TCP;
   }
-  c.out += `${ipv4String(c.b, o + 12)} > ${ipv4String(c.b, o + 16)}: ip-proto-${proto}`;
-  return { tcp: false };
+  c.s(`${ipv4String(c.b, o + 12)} > ${ipv4String(c.b, o + 16)}: ip-proto-${proto}`);
+  return NOT_TCP;
 }
 
 function ipOptionSummary(c: PrintCursor, start: number, end: number): string {
@@ -180,39 +192,44 @@ export function printIpv6(
   c.proto = 'ip6';
   c.need(o, 40);
   if (length < 40) {
-    c.out += `truncated-ip6 ${length}`;
-    return { tcp: false };
+    c.s(`truncated-ip6 ${length}`);
+    return NOT_TCP;
   }
-  c.out += 'IP6 ';
+  c.s('IP6 ');
   const v = c.u8(o) >> 4;
   if (v !== 6) {
-    c.out += `version error: ${v} != 6`;
-    return { tcp: false };
+    c.s(`version error: ${v} != 6`);
+    return NOT_TCP;
   }
   const plen = c.u16(o + 4);
   let len: number;
   if (plen !== 0) {
     len = plen + 40;
-    if (length < len) c.out += `truncated-ip6 - ${len - length} bytes missing!`;
+    if (length < len) c.s(`truncated-ip6 - ${len - length} bytes missing!`);
   } else len = length + 40;
   let nh = c.u8(o + 6);
   if (opts.verbose) {
     const flow = c.u32(o);
-    c.out += '(';
-    if (flow & 0x0ff00000) c.out += `class 0x${((flow & 0x0ff00000) >>> 20).toString(16).padStart(2, '0')}, `;
-    if (flow & 0x000fffff) c.out += `flowlabel 0x${(flow & 0x000fffff).toString(16).padStart(5, '0')}, `;
-    c.out += `hlim ${c.u8(o + 7)}, next-header ${PROTO_NAMES[nh] ?? 'unknown'} (${nh}) payload length: ${plen}) `;
+    c.s('(');
+    if (flow & 0x0ff00000) c.s(`class 0x${((flow & 0x0ff00000) >>> 20).toString(16).padStart(2, '0')}, `);
+    if (flow & 0x000fffff) c.s(`flowlabel 0x${(flow & 0x000fffff).toString(16).padStart(5, '0')}, `);
+    c.s(`hlim ${c.u8(o + 7)}, next-header ${PROTO_NAMES[nh] ?? 'unknown'} (${nh}) payload length: ${plen}) `);
   }
   c.end = Math.min(c.end, o + len);
   let p = o + 40;
   len -= 40;
   let fragmented = false;
-  if (!SHOWS_PORTS.has(nh)) c.out += `${ipv6String(c.b, o + 8)} > ${ipv6String(c.b, o + 24)}: `;
+  if (!SHOWS_PORTS.has(nh)) {
+    c.ip6(o + 8);
+    c.s(' > ');
+    c.ip6(o + 24);
+    c.s(': ');
+  }
   // Extension headers (printed briefly; tcpdump's detailed option dumps are not reproduced).
   for (let guard = 0; guard < 16; guard++) {
     if (nh === 0 || nh === 60 || nh === 43 || nh === 51) {
       const adv = nh === 51 ? (c.u8(p + 1) + 2) * 4 : (c.u8(p + 1) + 1) * 8;
-      c.out += EXT_NAMES[nh] ?? '';
+      c.s(EXT_NAMES[nh] ?? '');
       if (len < adv) throw TRUNC_GET;
       nh = c.u8(p);
       p += adv;
@@ -221,12 +238,12 @@ export function printIpv6(
     }
     if (nh === 44) {
       const fo = c.u16(p + 2);
-      c.out += `frag (${c.u32(p + 4)}|${fo & 0xfff8}) `;
+      c.s(`frag (${c.u32(p + 4)}|${fo & 0xfff8}) `);
       fragmented = true;
       nh = c.u8(p);
       p += 8;
       len -= 8;
-      if ((fo & 0xfff8) !== 0) return { tcp: false };
+      if ((fo & 0xfff8) !== 0) return NOT_TCP;
       continue;
     }
     break;
@@ -239,11 +256,11 @@ export function printIpv6(
       table,
       opts,
     );
-    return { tcp: true };
+    return TCP;
   }
   if (SHOWS_PORTS.has(nh) && c.has(p, 4)) {
-    c.out += `${ipv6String(c.b, o + 8)}.${c.u16(p)} > ${ipv6String(c.b, o + 24)}.${c.u16(p + 2)}: `;
+    c.s(`${ipv6String(c.b, o + 8)}.${c.u16(p)} > ${ipv6String(c.b, o + 24)}.${c.u16(p + 2)}: `);
   }
   otherSummary(c, nh, p, len);
-  return { tcp: false };
+  return NOT_TCP;
 }

@@ -5,7 +5,7 @@
  * tcpdump's relative-sequence table and the delta-timestamp state.
  */
 import { decodeLink, ETHERTYPE, LINKTYPE, newLinkInfo } from '../wire/link.js';
-import { PrintCursor, Truncated } from './cursor.js';
+import { ByteCursor, Truncated } from './cursor.js';
 import { printIpv4, printIpv6 } from './ip.js';
 import { SeqTable, type TcpPrintOptions } from './tcp.js';
 import { TimestampFormatter, type TimestampMode, type TzOffsetFn } from './timestamp.js';
@@ -46,8 +46,33 @@ function padEnd(s: string, n: number): string {
  * const fmt = new TcpdumpFormatter({ tzOffset: () => 0 });
  * for (const rec of readCaptureBuffer(buf).records) console.log(fmt.format(rec));
  */
+/**
+ * Where {@link TcpdumpFormatter.formatInto} appends packet lines: `buf[0, len)` holds the text so
+ * far. The formatter may replace `buf` by a bigger one; the owner drains it (e.g. writes
+ * `buf.subarray(0, len)` out and sets `len = 0`, or hands `buf` away and puts a fresh one in).
+ * @example
+ * const sink = new ByteSink(1 << 16);
+ * fmt.formatInto(rec, sink);
+ * process.stdout.write(sink.buf.subarray(0, sink.len));
+ */
+export class ByteSink {
+  buf: Uint8Array;
+  len = 0;
+  constructor(capacity = 1 << 16) {
+    this.buf = new Uint8Array(capacity);
+  }
+}
+
+/**
+ * Prints packets exactly as `tcpdump -n -r` does for TCP; other packets get a short summary.
+ * @example
+ * const fmt = new TcpdumpFormatter({ tzOffset: () => 0 });
+ * for (const rec of readCaptureBuffer(buf).records) console.log(fmt.format(rec));
+ */
 export class TcpdumpFormatter {
-  private readonly cursor = new PrintCursor();
+  private readonly cursor = new ByteCursor();
+  /** The cursor's own buffer, used by format() and body(). */
+  private own: Uint8Array = this.cursor.ob;
   private readonly link = newLinkInfo();
   private readonly table = new SeqTable();
   private readonly ts: TimestampFormatter;
@@ -64,24 +89,61 @@ export class TcpdumpFormatter {
 
   /** The packet's text without a trailing newline (may span lines under `-v`). */
   format(rec: PrintableRecord): string {
-    const ts = this.ts.format(rec.tsSec, rec.tsFracNs);
-    return ts + this.body(rec);
+    return this.toText(rec, true);
   }
 
   /** The packet's text without its timestamp. */
   body(rec: PrintableRecord): string {
+    return this.toText(rec, false);
+  }
+
+  /**
+   * Append the packet's text and a newline to `sink` as UTF-8 bytes: the same text as
+   * {@link TcpdumpFormatter.format}, without building a string (the fast path of `tcpscope read`).
+   * @example
+   * for (const rec of records) fmt.formatInto(rec, sink); // sink.buf[0, sink.len) holds the lines
+   */
+  formatInto(rec: PrintableRecord, sink: ByteSink): void {
+    const c = this.cursor;
+    c.ob = sink.buf;
+    c.op = sink.len;
+    try {
+      this.write(rec, true);
+      c.byte(10);
+    } finally {
+      sink.buf = c.ob;
+      sink.len = c.op;
+      c.ob = this.own;
+      c.op = 0;
+    }
+  }
+
+  private toText(rec: PrintableRecord, withTs: boolean): string {
+    const c = this.cursor;
+    c.ob = this.own;
+    c.op = 0;
+    this.write(rec, withTs);
+    this.own = c.ob;
+    const text = c.text();
+    c.op = 0;
+    return text;
+  }
+
+  private write(rec: PrintableRecord, withTs: boolean): void {
     const c = this.cursor;
     const data = rec.data;
+    if (withTs) this.ts.writeTo(c, rec.tsSec, rec.tsFracNs);
+    // The packet's text starts after the timestamp (o0 is only used by the UDP arrow fix-up).
     c.reset(data, data.length);
     this.lastWasTcp = false;
     const li = decodeLink(data, data.length, rec.linkType, this.link);
     if (rec.linkType === LINKTYPE.LINUX_SLL2 && !li.issue) {
-      c.out += padEnd(this.ifName(li.interfaceIndex) ?? '?', 5) + ' ';
-      c.out += padEnd(SLL_TYPES[li.packetType] ?? '?', 3) + ' ';
+      c.s(padEnd(this.ifName(li.interfaceIndex) ?? '?', 5) + ' ');
+      c.s(padEnd(SLL_TYPES[li.packetType] ?? '?', 3) + ' ');
     }
     if (li.issue || li.netOffset < 0) {
-      c.out += ` [|${li.issue?.layer ?? 'link'}]`;
-      return c.out;
+      c.s(` [|${li.issue?.layer ?? 'link'}]`);
+      return;
     }
     const length = rec.origLen - li.netOffset;
     try {
@@ -90,16 +152,15 @@ export class TcpdumpFormatter {
       } else if (li.etherType === ETHERTYPE.IPV6) {
         this.lastWasTcp = printIpv6(c, li.netOffset, length, this.table, this.tcpOpts).tcp;
       } else if (li.etherType === ETHERTYPE.ARP) {
-        c.out += `ARP, length ${Math.max(0, length)}`;
+        c.s(`ARP, length ${Math.max(0, length)}`);
       } else if (li.family >= 0) {
-        c.out += `AF ${li.family}, length ${rec.origLen}`;
+        c.s(`AF ${li.family}, length ${rec.origLen}`);
       } else {
-        c.out += `ethertype 0x${li.etherType.toString(16).padStart(4, '0')}, length ${rec.origLen}`;
+        c.s(`ethertype 0x${li.etherType.toString(16).padStart(4, '0')}, length ${rec.origLen}`);
       }
     } catch (e) {
-      if (e instanceof Truncated) c.out += ` [|${c.proto}]`;
+      if (e instanceof Truncated) c.s(` [|${c.proto}]`);
       else throw e;
     }
-    return c.out;
   }
 }

@@ -25,15 +25,15 @@ function capable(c: PrintCursor, o: number, len: number, flags: number): boolean
   }
   const v = c.u8(o + 2) & 0xf;
   if (v > 1) {
-    c.out += ` Unknown Version (${v})`;
+    c.s(` Unknown Version (${v})`);
     return true;
   }
-  c.out += ` v${v}`;
-  if (c.u8(o + 3) & 0x80) c.out += ' csum';
+  c.s(` v${v}`);
+  if (c.u8(o + 3) & 0x80) c.s(' csum');
   if (len === 12 || len >= 20) {
-    c.out += ` {0x${x64(c, o + 4)}`;
-    if (len >= 20) c.out += `,0x${x64(c, o + 12)}`;
-    c.out += '}';
+    c.s(` {0x${x64(c, o + 4)}`);
+    if (len >= 20) c.s(`,0x${x64(c, o + 12)}`);
+    c.s('}');
   }
   return true;
 }
@@ -47,52 +47,52 @@ function join(c: PrintCursor, o: number, len: number, flags: number): boolean {
     return false;
   }
   if (len !== 24) {
-    if (c.u8(o + 2) & 1) c.out += ' backup';
-    c.out += ` id ${c.u8(o + 3)}`;
+    if (c.u8(o + 2) & 1) c.s(' backup');
+    c.s(` id ${c.u8(o + 3)}`);
   }
-  if (len === 12) c.out += ` token 0x${c.u32(o + 4).toString(16)} nonce 0x${c.u32(o + 8).toString(16)}`;
-  else if (len === 16) c.out += ` hmac 0x${x64(c, o + 4)} nonce 0x${c.u32(o + 12).toString(16)}`;
-  else c.out += ` hmac 0x${hex(c.b, o + 4, o + 24)}`;
+  if (len === 12) c.s(` token 0x${c.u32(o + 4).toString(16)} nonce 0x${c.u32(o + 8).toString(16)}`);
+  else if (len === 16) c.s(` hmac 0x${x64(c, o + 4)} nonce 0x${c.u32(o + 12).toString(16)}`);
+  else c.s(` hmac 0x${hex(c.b, o + 4, o + 24)}`);
   return true;
 }
 
 function dss(c: PrintCursor, o: number, len: number, flags: number): boolean {
   if (len < 4 || flags & SYN) return false;
   const f = c.u8(o + 3);
-  if (f & 0x10) c.out += ' fin';
+  if (f & 0x10) c.s(' fin');
   let p = o + 4;
   let left = len - 4;
   const num = (wide: boolean): boolean => {
     if (wide) {
       if (left < 8) return false;
-      c.out += c.u64(p).toString();
+      c.s(c.u64(p).toString());
       p += 8;
       left -= 8;
     } else {
       if (left < 4) return false;
-      c.out += String(c.u32(p));
+      c.s(String(c.u32(p)));
       p += 4;
       left -= 4;
     }
     return true;
   };
   if (f & 0x01) {
-    c.out += ' ack ';
+    c.s(' ack ');
     if (!num((f & 0x02) !== 0)) return false;
   }
   if (f & 0x04) {
-    c.out += ' seq ';
+    c.s(' seq ');
     if (!num((f & 0x08) !== 0)) return false;
     if (left < 4) return false;
-    c.out += ` subseq ${c.u32(p)}`;
+    c.s(` subseq ${c.u32(p)}`);
     p += 4;
     left -= 4;
     if (left < 2) return false;
-    c.out += ` len ${c.u16(p)}`;
+    c.s(` len ${c.u16(p)}`);
     p += 2;
     left -= 2;
     if (left >= 2) {
-      c.out += ` csum 0x${c.u16(p).toString(16)}`;
+      c.s(` csum 0x${c.u16(p).toString(16)}`);
       left -= 2;
     }
   }
@@ -101,20 +101,20 @@ function dss(c: PrintCursor, o: number, len: number, flags: number): boolean {
 
 function addAddr(c: PrintCursor, o: number, len: number): boolean {
   if (!ADD_ADDR_LENGTHS.includes(len)) return false;
-  c.out += ` ${ADD_ADDR_ECHO[c.u8(o + 2) & 0xf] ?? '[bad version/echo]'}`;
-  c.out += ` id ${c.u8(o + 3)}`;
+  c.s(` ${ADD_ADDR_ECHO[c.u8(o + 2) & 0xf] ?? '[bad version/echo]'}`);
+  c.s(` id ${c.u8(o + 3)}`);
   if (len <= 18) {
     c.need(o + 4, 4);
-    c.out += ` ${ipv4String(c.b, o + 4)}`;
-    if (len === 10 || len === 18) c.out += `:${c.u16(o + 8)}`;
-    if (len === 16) c.out += ` hmac 0x${x64(c, o + 8)}`;
-    if (len === 18) c.out += ` hmac 0x${x64(c, o + 10)}`;
+    c.s(` ${ipv4String(c.b, o + 4)}`);
+    if (len === 10 || len === 18) c.s(`:${c.u16(o + 8)}`);
+    if (len === 16) c.s(` hmac 0x${x64(c, o + 8)}`);
+    if (len === 18) c.s(` hmac 0x${x64(c, o + 10)}`);
   } else {
     c.need(o + 4, 16);
-    c.out += ` ${ipv6String(c.b, o + 4)}`;
-    if (len === 22 || len === 30) c.out += `:${c.u16(o + 20)}`;
-    if (len === 28) c.out += ` hmac 0x${x64(c, o + 20)}`;
-    if (len === 30) c.out += ` hmac 0x${x64(c, o + 22)}`;
+    c.s(` ${ipv6String(c.b, o + 4)}`);
+    if (len === 22 || len === 30) c.s(`:${c.u16(o + 20)}`);
+    if (len === 28) c.s(` hmac 0x${x64(c, o + 20)}`);
+    if (len === 30) c.s(` hmac 0x${x64(c, o + 22)}`);
   }
   return true;
 }
@@ -127,7 +127,7 @@ export function formatMptcpOption(c: PrintCursor, o: number, len: number, flags:
   c.proto = 'mptcp';
   if (len < 3) return false;
   const sub = Math.min(c.u8(o + 2) >> 4, 8);
-  c.out += ` ${len} ${SUBTYPES[sub]}`;
+  c.s(` ${len} ${SUBTYPES[sub]}`);
   switch (sub) {
     case 0:
       return capable(c, o, len, flags);
@@ -139,21 +139,21 @@ export function formatMptcpOption(c: PrintCursor, o: number, len: number, flags:
       return addAddr(c, o, len);
     case 4:
       if (len < 4) return false;
-      c.out += ' id';
-      for (let i = 0; i < len - 3; i++) c.out += ` ${c.u8(o + 3 + i)}`;
+      c.s(' id');
+      for (let i = 0; i < len - 3; i++) c.s(` ${c.u8(o + 3 + i)}`);
       return true;
     case 5:
       if (len !== 3 && len !== 4) return false;
-      c.out += c.u8(o + 2) & 1 ? ' backup' : ' non-backup';
-      if (len === 4) c.out += ` id ${c.u8(o + 3)}`;
+      c.s(c.u8(o + 2) & 1 ? ' backup' : ' non-backup');
+      if (len === 4) c.s(` id ${c.u8(o + 3)}`);
       return true;
     case 6:
       if (len !== 12) return false;
-      c.out += ` seq ${c.u64(o + 4).toString()}`;
+      c.s(` seq ${c.u64(o + 4).toString()}`);
       return true;
     case 7:
       if (len !== 12) return false;
-      c.out += ` key 0x${x64(c, o + 4)}`;
+      c.s(` key 0x${x64(c, o + 4)}`);
       return true;
     default:
       return true;

@@ -38,25 +38,25 @@ export interface SackContext {
 }
 
 function tfo(c: PrintCursor, o: number, len: number, exp: boolean): void {
-  if (exp) c.out += 'tfo';
+  if (exp) c.s('tfo');
   if (len === 0) {
-    c.out += ' cookiereq';
+    c.s(' cookiereq');
     return;
   }
   if (len % 2 !== 0 || len < 4 || len > 16) {
-    c.out += ' (invalid)';
+    c.s(' (invalid)');
     return;
   }
-  c.out += ' cookie ';
-  for (let i = 0; i < len; i++) c.out += hex(c.b, o + i, (c.u8(o + i), o + i + 1));
+  c.s(' cookie ');
+  for (let i = 0; i < len; i++) c.s(hex(c.b, o + i, (c.u8(o + i), o + i + 1)));
 }
 
 /** MD5 signature text: tcpdump with libcrypto says why it cannot check without a secret. */
 function md5(c: PrintCursor, o: number, segEnd: number): void {
-  if (segEnd > c.end) c.out += 'snaplen too short, ';
-  else c.out += 'shared secret not supplied with -M, ';
-  c.out += "can't check - ";
-  for (let i = 0; i < 16; i++) c.out += hex(c.b, o + i, (c.u8(o + i), o + i + 1));
+  if (segEnd > c.end) c.s('snaplen too short, ');
+  else c.s('shared secret not supplied with -M, ');
+  c.s("can't check - ");
+  for (let i = 0; i < 16; i++) c.s(hex(c.b, o + i, (c.u8(o + i), o + i + 1)));
 }
 
 /**
@@ -74,14 +74,14 @@ export function formatTcpOptions(
 ): void {
   let hlen = end - start;
   let p = start;
-  c.out += ', options [';
+  c.s(', options [');
   c.optCh = '';
   const lencheck = (l: number): void => {
     if (l > hlen) throw BAD_OPTION;
     if (p + l > c.end) throw TRUNC_LEN;
   };
   while (hlen > 0) {
-    c.out += c.optCh;
+    c.s(c.optCh);
     const opt = c.u8(p);
     p++;
     let len: number;
@@ -94,30 +94,42 @@ export function formatTcpOptions(
     }
     hlen--;
     let datalen = 0;
-    c.out += OPTION_NAMES[opt] ?? `unknown-${opt}`;
+    c.s(OPTION_NAMES[opt] ?? `unknown-${opt}`);
     switch (opt) {
       case 2:
         datalen = 2;
         lencheck(2);
-        c.out += ` ${c.u16(p)}`;
+        {
+          const v = c.u16(p);
+          c.s(' ');
+          c.n(v);
+        }
         break;
       case 3:
         datalen = 1;
         lencheck(1);
-        c.out += ` ${c.u8(p)}`;
+        {
+          const v = c.u8(p);
+          c.s(' ');
+          c.n(v);
+        }
         break;
       case 5:
         datalen = len - 2;
-        if (datalen % 8 !== 0) c.out += ' invalid sack';
+        if (datalen % 8 !== 0) c.s(' invalid sack');
         else {
-          c.out += ` ${datalen / 8} `;
+          c.s(` ${datalen / 8} `);
           const base = ctx.rev ? ctx.thSeq : ctx.thAck;
           for (let i = 0; i < datalen; i += 8) {
             lencheck(i + 4);
             const a = (c.u32(p + i) - base) >>> 0;
             lencheck(i + 8);
             const b = (c.u32(p + i + 4) - base) >>> 0;
-            c.out += `{${a}:${b}}`;
+            c.s('{');
+            c.n(a);
+            c.s(':');
+            c.n(b);
+            c.s('}');
           }
         }
         break;
@@ -128,37 +140,48 @@ export function formatTcpOptions(
       case 13:
         datalen = 4;
         lencheck(4);
-        c.out += ` ${c.u32(p)}`;
+        {
+          const v = c.u32(p);
+          c.s(' ');
+          c.n(v);
+        }
         break;
       case 8:
         datalen = 8;
         lencheck(8);
-        c.out += ` val ${c.u32(p)} ecr ${c.u32(p + 4)}`;
+        {
+          const val = c.u32(p);
+          const ecr = c.u32(p + 4);
+          c.s(' val ');
+          c.n(val);
+          c.s(' ecr ');
+          c.n(ecr);
+        }
         break;
       case 19:
         datalen = 16;
         lencheck(16);
-        c.out += ' ';
+        c.s(' ');
         md5(c, p, segEnd);
         break;
       case 20:
         datalen = 2;
         lencheck(2);
-        c.out += ` cap ${hex(c.b, p, p + 1)} id ${c.u8(p + 1)}`;
+        c.s(` cap ${hex(c.b, p, p + 1)} id ${c.u8(p + 1)}`);
         break;
       case 29:
         datalen = len - 2;
-        if (datalen < 2) c.out += ' (invalid)';
+        if (datalen < 2) c.s(' (invalid)');
         else {
           lencheck(1);
-          c.out += ` keyid ${c.u8(p)}`;
+          c.s(` keyid ${c.u8(p)}`);
           lencheck(2);
-          c.out += ` rnextkeyid ${c.u8(p + 1)}`;
+          c.s(` rnextkeyid ${c.u8(p + 1)}`);
           if (datalen > 2) {
-            c.out += ' mac 0x';
+            c.s(' mac 0x');
             for (let i = 2; i < datalen; i++) {
               lencheck(i + 1);
-              c.out += hex(c.b, p + i, p + i + 1);
+              c.s(hex(c.b, p + i, p + i + 1));
             }
           }
         }
@@ -171,9 +194,9 @@ export function formatTcpOptions(
         datalen = 2;
         lencheck(2);
         let v = c.u16(p);
-        c.out += ` 0x${v.toString(16)}`;
+        c.s(` 0x${v.toString(16)}`);
         v = v & 1 ? (v >> 1) * 60 : v >> 1;
-        c.out += ` ${v}`;
+        c.s(` ${v}`);
         break;
       }
       case 30: {
@@ -193,7 +216,7 @@ export function formatTcpOptions(
       case 34:
         datalen = len - 2;
         lencheck(datalen);
-        c.out += ' ';
+        c.s(' ');
         tfo(c, p, datalen, false);
         break;
       case 254: {
@@ -201,26 +224,26 @@ export function formatTcpOptions(
         lencheck(datalen);
         if (datalen < 2) throw BAD_OPTION;
         const magic = c.u16(p);
-        c.out += '-';
+        c.s('-');
         if (magic === 0xf989) tfo(c, p + 2, datalen - 2, true);
-        else c.out += hex(c.b, p, p + 2);
+        else c.s(hex(c.b, p, p + 2));
         break;
       }
       default:
         datalen = len - 2;
-        if (datalen) c.out += ' 0x';
+        if (datalen) c.s(' 0x');
         for (let i = 0; i < datalen; i++) {
           lencheck(i + 1);
-          c.out += hex(c.b, p + i, p + i + 1);
+          c.s(hex(c.b, p + i, p + i + 1));
         }
     }
     p += datalen;
     hlen -= datalen;
     datalen++;
     if (opt !== 0 && opt !== 1) datalen++;
-    if (datalen !== len) c.out += `[len ${len}]`;
+    if (datalen !== len) c.s(`[len ${len}]`);
     c.optCh = ',';
     if (opt === 0) break;
   }
-  c.out += ']';
+  c.s(']');
 }

@@ -5,7 +5,7 @@
  * verdicts under `-v`, RST data, and the application payload printers.
  */
 
-import { ipv4String, ipv6String } from '../wire/addr.js';
+import { ipv6String } from '../wire/addr.js';
 import { BAD_OPTION, TRUNC_GET, Truncated, type PrintCursor } from './cursor.js';
 import { checksumShouldBe, finishSum, onesSum } from './checksum.js';
 import { formatTcpOptions } from './tcp-options.js';
@@ -100,14 +100,50 @@ export interface TcpContext {
   /** Offset of the last IPv6 header's payload for the pseudo-header (0 for IPv4). */
 }
 
-function addrs(c: PrintCursor, ctx: TcpContext): [string, string] {
+/** Check that both addresses are readable (tcpdump's GET) and return the source's offset. */
+function addrOffset(c: PrintCursor, ctx: TcpContext): number {
   const o = ctx.ipOffset;
   if (ctx.version === 6) {
     c.need(o + 8, 32);
-    return [ipv6String(c.b, o + 8), ipv6String(c.b, o + 24)];
+    return o + 8;
   }
   c.need(o + 12, 8);
-  return [ipv4String(c.b, o + 12), ipv4String(c.b, o + 16)];
+  return o + 12;
+}
+
+/** Print `SRC<sep>DST` (sep ` > `) with the ports when given (`sport` < 0: no ports). */
+function printAddrs(c: PrintCursor, ctx: TcpContext, a: number, sport: number, dport: number): void {
+  if (ctx.version === 6) c.ip6(a);
+  else c.ip4(a);
+  if (sport >= 0) {
+    c.s('.');
+    c.n(sport);
+  }
+  c.s(' > ');
+  if (ctx.version === 6) c.ip6(a + 16);
+  else c.ip4(a + 4);
+  if (sport >= 0) {
+    c.s('.');
+    c.n(dport);
+  }
+}
+
+/** A few IPv6 address strings for the sequence table's keys (captures hold few addresses). */
+const V6_KEYS = 8;
+const v6KeyBytes = new Uint8Array(V6_KEYS * 16);
+const v6KeyText: string[] = [];
+let v6KeyNext = 0;
+function ipv6Key(b: Uint8Array, o: number): string {
+  for (let e = 0; e < v6KeyText.length; e++) {
+    let i = 0;
+    while (i < 16 && v6KeyBytes[e * 16 + i] === b[o + i]) i++;
+    if (i === 16) return v6KeyText[e] as string;
+  }
+  const text = ipv6String(b, o);
+  const slot = v6KeyText.length < V6_KEYS ? v6KeyText.length : v6KeyNext++ % V6_KEYS;
+  for (let i = 0; i < 16; i++) v6KeyBytes[slot * 16 + i] = b[o + i] ?? 0;
+  v6KeyText[slot] = text;
+  return text;
 }
 
 /** Compare the raw source and destination addresses (memcmp semantics). */
@@ -134,27 +170,27 @@ function tcpChecksum(c: PrintCursor, ctx: TcpContext, tp: number, length: number
 }
 
 function rstData(c: PrintCursor, p: number, length: number): void {
-  c.out += c.has(p, length) ? ' [RST' : ' [!RST';
+  c.s(c.has(p, length) ? ' [RST' : ' [!RST');
   if (length > MAX_RST_DATA_LEN) {
     length = MAX_RST_DATA_LEN;
-    c.out += '+';
+    c.s('+');
   }
-  c.out += ' ';
+  c.s(' ');
   while (length && p < c.end) {
     let ch = c.b[p] as number;
     p++;
     if (ch & 0x80) {
       ch &= 0x7f;
-      c.out += 'M-';
+      c.s('M-');
     }
     if (ch < 0x20 || ch === 0x7f) {
       ch ^= 0x40;
-      c.out += '^';
+      c.s('^');
     }
-    c.out += String.fromCharCode(ch);
+    c.s(String.fromCharCode(ch));
     length--;
   }
-  c.out += ']';
+  c.s(']');
 }
 
 export interface TcpPrintOptions {
@@ -177,22 +213,25 @@ export function printTcp(
   let length = ctx.length;
   try {
     if (!c.has(tp + 2, 2)) {
-      const [s, d] = addrs(c, ctx);
-      c.out += `${s} > ${d}:`;
+      printAddrs(c, ctx, addrOffset(c, ctx), -1, -1);
+      c.s(':');
       throw TRUNC_GET;
     }
     const sport = c.u16(tp);
     const dport = c.u16(tp + 2);
     if (ctx.ipNextIsTcp) {
-      const [s, d] = addrs(c, ctx);
-      c.out += `${s}.${sport} > ${d}.${dport}: `;
+      printAddrs(c, ctx, addrOffset(c, ctx), sport, dport);
+      c.s(': ');
     } else {
-      c.out += `${sport} > ${dport}: `;
+      c.n(sport);
+      c.s(' > ');
+      c.n(dport);
+      c.s(': ');
     }
     c.need(tp, 20);
     let hlen = (c.u8(tp + 12) >> 4) * 4;
     if (hlen < 20) {
-      c.out += ` tcp ${(length - hlen) >>> 0} [bad hdr length ${hlen} - too short, < 20]`;
+      c.s(` tcp ${(length - hlen) >>> 0} [bad hdr length ${hlen} - too short, < 20]`);
       return;
     }
     let seq = c.u32(tp + 4);
@@ -200,7 +239,9 @@ export function printTcp(
     const win = c.u16(tp + 14);
     const urp = c.u16(tp + 18);
     const flags = c.u8(tp + 13);
-    c.out += `Flags [${tcpFlagString(flags)}]`;
+    c.s('Flags [');
+    c.s(tcpFlagString(flags));
+    c.s(']');
     let rev = false;
     let thSeq = 0;
     let thAck = 0;
@@ -212,12 +253,14 @@ export function printTcp(
         const o = ctx.ipOffset;
         const s4 = c.u32(o + 12);
         const d4 = c.u32(o + 16);
-        const [src, dst] = rev ? [d4, s4] : [s4, d4];
+        const src = rev ? d4 : s4;
+        const dst = rev ? s4 : d4;
         const ports = (rev ? (dport << 16) | sport : (sport << 16) | dport) >>> 0;
         const found = table.lookup4(src, dst, ports);
         th = found;
         if (found === undefined || flags & TH_SYN) {
-          const [eSeq, eAck] = rev ? [(ack - 1) >>> 0, seq] : [seq, (ack - 1) >>> 0];
+          const eSeq = rev ? (ack - 1) >>> 0 : seq;
+          const eAck = rev ? seq : (ack - 1) >>> 0;
           if (found) {
             found.seq = eSeq;
             found.ack = eAck;
@@ -231,7 +274,9 @@ export function printTcp(
           ack = (ack - found.ack) >>> 0;
         }
       } else {
-        const [s, d] = addrs(c, ctx);
+        const a = addrOffset(c, ctx);
+        const s = ipv6Key(c.b, a);
+        const d = ipv6Key(c.b, a + 16);
         const key = rev ? `${d}|${s}|${dport}|${sport}` : `${s}|${d}|${sport}|${dport}`;
         const found = table.get6(key);
         th = found;
@@ -251,48 +296,62 @@ export function printTcp(
       thAck = th.ack;
     }
     if (hlen > length) {
-      c.out += ` [bad hdr length ${hlen} - too long, > ${length}]`;
+      c.s(` [bad hdr length ${hlen} - too long, > ${length}]`);
       return;
     }
     if (opts.verbose && !ctx.fragmented && c.has(tp, length)) {
       const sum = tcpChecksum(c, ctx, tp, length);
       const field = c.u16(tp + 16);
-      c.out += `, cksum 0x${field.toString(16).padStart(4, '0')}`;
-      c.out +=
-        sum !== 0
-          ? ` (incorrect -> 0x${checksumShouldBe(field, sum).toString(16).padStart(4, '0')})`
-          : ' (correct)';
+      c.s(', cksum 0x');
+      c.x(field, 4);
+      if (sum !== 0) {
+        c.s(' (incorrect -> 0x');
+        c.x(checksumShouldBe(field, sum), 4);
+        c.s(')');
+      } else c.s(' (correct)');
     }
     const segLength = length;
     length -= hlen;
     if (opts.verbose > 1 || length > 0 || flags & (TH_SYN | TH_FIN | TH_RST)) {
-      c.out += `, seq ${seq}`;
-      if (length > 0) c.out += `:${(seq + length) >>> 0}`;
+      c.s(', seq ');
+      c.n(seq);
+      if (length > 0) {
+        c.s(':');
+        c.n((seq + length) >>> 0);
+      }
     }
-    if (flags & TH_ACK) c.out += `, ack ${ack}`;
-    c.out += `, win ${win}`;
-    if (flags & TH_URG) c.out += `, urg ${urp}`;
+    if (flags & TH_ACK) {
+      c.s(', ack ');
+      c.n(ack);
+    }
+    c.s(', win ');
+    c.n(win);
+    if (flags & TH_URG) {
+      c.s(', urg ');
+      c.n(urp);
+    }
     if (hlen > 20) {
       try {
         formatTcpOptions(c, tp + 20, tp + hlen, flags, { rev, thSeq, thAck }, tp + segLength);
       } catch (e) {
         if (e === BAD_OPTION) {
-          c.out += '[bad opt]' + (c.optCh ? ']' : '');
+          c.s(c.optCh ? '[bad opt]]' : '[bad opt]');
           return;
         }
         if (e instanceof Truncated && e.viaLenCheck) {
-          c.out += ` [|${c.proto}]` + (c.optCh ? '>' : '');
+          c.s(` [|${c.proto}]` + (c.optCh ? '>' : ''));
           return;
         }
         throw e;
       }
     }
-    c.out += `, length ${length}`;
+    c.s(', length ');
+    c.n(length);
     if (length === 0) return;
     hlen = (c.b[tp + 12] as number) >> 4;
     hlen *= 4;
     if (!c.has(tp, hlen)) {
-      c.out += ` [remaining caplen(${Math.max(0, c.end - tp)}) < header length(${hlen})]`;
+      c.s(` [remaining caplen(${Math.max(0, c.end - tp)}) < header length(${hlen})]`);
       throw TRUNC_GET;
     }
     const payload = tp + hlen;
@@ -300,10 +359,13 @@ export function printTcp(
       rstData(c, payload, length);
       return;
     }
-    c.out += formatTcpPayload(c.b, payload, length, c.end, sport, dport, opts.verbose);
+    const text = formatTcpPayload(c.b, payload, length, c.end, sport, dport, opts.verbose);
+    if (text) c.s(text);
   } catch (e) {
     if (e instanceof Truncated) {
-      c.out += ` [|${c.proto}]`;
+      c.s(' [|');
+      c.s(c.proto);
+      c.s(']');
       return;
     }
     throw e;

@@ -4,6 +4,8 @@
  * (the UTC offset is looked up once per distinct hour and cached, not per packet).
  */
 
+import type { ByteCursor } from './cursor.js';
+
 /** tcpdump's `-t` count: 0 default, 1 none, 2 epoch, 3 delta to previous, 4 date, 5 delta to first. */
 export type TimestampMode = 0 | 1 | 2 | 3 | 4 | 5;
 
@@ -44,6 +46,8 @@ export class TimestampFormatter {
   private cacheOffset = 0;
   private cacheSec = Number.NaN;
   private cacheText = '';
+  private bytesSec = Number.NaN;
+  private bytesPrefix = new Uint8Array(0);
 
   constructor(
     readonly mode: TimestampMode,
@@ -64,6 +68,39 @@ export class TimestampFormatter {
     return sec + this.cacheOffset;
   }
 
+  /** The clock text of `sec` for modes 0 and 4 (`HH:MM:SS` or `YYYY-MM-DD HH:MM:SS`). */
+  private clock(sec: number): string {
+    const local = this.localSeconds(sec);
+    return this.mode === 4 ? `${ymd(local)} ${hms(local)}` : hms(local);
+  }
+
+  /**
+   * Append the same text as {@link TimestampFormatter.format} to a byte cursor, without building
+   * a string for the common modes (the seconds part is cached as bytes).
+   * @example ts.writeTo(cursor, rec.tsSec, rec.tsFracNs)
+   */
+  writeTo(c: ByteCursor, sec: number, fracNs: number): void {
+    if (this.mode === 0 || this.mode === 4) {
+      if (sec !== this.bytesSec) {
+        const text = `${this.clock(sec)}.`;
+        const prefix = new Uint8Array(text.length);
+        for (let i = 0; i < text.length; i++) prefix[i] = text.charCodeAt(i);
+        this.bytesSec = sec;
+        this.bytesPrefix = prefix;
+      }
+      c.bytes(this.bytesPrefix);
+    } else if (this.mode === 2) {
+      c.n(sec);
+      c.byte(46);
+    } else {
+      c.s(this.format(sec, fracNs));
+      return;
+    }
+    if (this.nano) c.padded(fracNs, 9);
+    else c.padded(Math.floor(fracNs / 1000), 6);
+    c.byte(32);
+  }
+
   /** The timestamp text including its trailing space ('' for `-t`). */
   format(sec: number, fracNs: number): string {
     switch (this.mode) {
@@ -75,8 +112,7 @@ export class TimestampFormatter {
       case 4: {
         if (sec !== this.cacheSec) {
           this.cacheSec = sec;
-          const local = this.localSeconds(sec);
-          this.cacheText = this.mode === 4 ? `${ymd(local)} ${hms(local)}` : hms(local);
+          this.cacheText = this.clock(sec);
         }
         return `${this.cacheText}.${this.frac(fracNs)} `;
       }
