@@ -6,3 +6,5 @@ export * from './types.js';
 export * from './engine.js';
 export { flagNames } from './wireshark-flags.js';
 export { zeekConnState } from './zeek.js';
+export * from './render.js';
+export * from './run.js';
