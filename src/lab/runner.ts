@@ -38,6 +38,10 @@ export interface LabRunResult {
   readonly notes: string[];
   readonly clock?: ClockInfo;
   readonly socketSamples: number;
+  /** Every process the run started, by pid (for callers that verify nothing was left behind). */
+  readonly childPids: { readonly server: number; readonly client: number; readonly tcpdump?: number };
+  /** The tracefs instance the kernel lens used (removed when the run returns). */
+  readonly traceInstance?: string;
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -231,5 +235,11 @@ async function finish(
     notes,
     ...(kernel ? { clock: kernel.clock } : {}),
     socketSamples: sampler?.samples ?? 0,
+    childPids: {
+      server: server.pid,
+      client: client.pid,
+      ...(wire?.capture.pid !== undefined ? { tcpdump: wire.capture.pid } : {}),
+    },
+    ...(kernel ? { traceInstance: kernel.trace.instancePath } : {}),
   };
 }

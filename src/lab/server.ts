@@ -67,14 +67,17 @@ export function runLabServer(o: LabServerOptions): Promise<number> {
       replied = true;
       const fd = socketFd(sock);
       if (fd === undefined) return;
-      const r = rawSend(fd, labMessage('server', 1, o.replySize));
-      say(r.ok ? `send #1 ok ${r.bytes}` : `send #1 ${r.code}`);
       if (!o.keepWriting) {
+        const r = rawSend(fd, labMessage('server', 1, o.replySize));
+        say(r.ok ? `send #1 ok ${r.bytes}` : `send #1 ${r.code}`);
         sock.destroy(); // close(fd): FIN; the orphaned socket goes FIN_WAIT1 -> FIN_WAIT2
         say(`closed ${peer}`);
         return;
       }
-      let n = 1;
+      // Keep-writing: stop reading (so Node never sees the reset on the read side and never
+      // destroys the socket), then write every interval into whatever the connection has become.
+      sock.pause();
+      let n = 0;
       const timer = setInterval(() => {
         n++;
         const res = rawSend(fd, labMessage('server', n, o.replySize));
@@ -82,7 +85,7 @@ export function runLabServer(o: LabServerOptions): Promise<number> {
         if (n >= o.maxSends) clearInterval(timer);
       }, o.intervalMs);
     });
-    sock.on('end', () => say(`EOF from ${peer}${o.keepWriting ? ' (ignored: keeps writing)' : ''}`));
+    sock.on('end', () => say(`EOF from ${peer}`));
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -32,7 +32,12 @@ function since(tsNs: bigint, t0: bigint): string {
 }
 
 /** netstat -tanp-like rows for one snapshot, with the notes that explain surprising numbers. */
-export function renderSnapshot(s: SocketSnapshotEvent, size: number, lang: Lang): string[] {
+export function renderSnapshot(
+  s: SocketSnapshotEvent,
+  size: number,
+  lang: Lang,
+  hadConnection = false,
+): string[] {
   const out = [
     '      Proto Recv-Q Send-Q Local Address          Foreign Address        State       PID/Program name',
   ];
@@ -45,7 +50,7 @@ export function renderSnapshot(s: SocketSnapshotEvent, size: number, lang: Lang)
     );
     notes.push(...rowNotes(r, size, lang));
   }
-  if (!s.rows.some((r) => r.state !== 'LISTEN')) notes.push(labText('rows-gone', {}, lang));
+  if (hadConnection && !s.rows.some((r) => r.state !== 'LISTEN')) notes.push(labText('rows-gone', {}, lang));
   return [...out, ...[...new Set(notes)].map((n) => NOTE + n)];
 }
 
@@ -109,8 +114,13 @@ function eventLine(
       if (e.lens === 'lab' && kernelMarkers.has(e.text)) return undefined;
       return [`[${e.lens === 'lab' ? 'peer' : 'process'}] ${e.text.replace(/^tcpscope-lab /, '')}`];
     }
-    case 'socket-snapshot':
-      return ['[socket table]', ...renderSnapshot(e, f.size, lang)];
+    case 'socket-snapshot': {
+      const before = r.events.some(
+        (x) =>
+          x.kind === 'socket-snapshot' && x.tsNs < e.tsNs && x.rows.some((row) => row.state !== 'LISTEN'),
+      );
+      return ['[socket table]', ...renderSnapshot(e, f.size, lang, before)];
+    }
     case 'annotation':
       return [`[note] ${e.text}`];
     case 'packet':
