@@ -105,6 +105,8 @@ export async function runCommand(name: string, o: Opts): Promise<void> {
           facts: result.facts,
           checks: result.checks,
           notes: result.notes,
+          childPids: result.childPids,
+          traceInstance: result.traceInstance,
         },
         jsonReplacer,
       ),
