@@ -106,8 +106,10 @@ export async function refusedScenario(): Promise<Scenario> {
       );
       await sleep(100);
     },
-    async close() {
-      server.close();
+    close() {
+      return new Promise<void>((r) => {
+        server.close(() => r());
+      }).catch(() => undefined);
     },
   };
 }
@@ -167,13 +169,15 @@ export async function halfCloseScenario(): Promise<Scenario> {
   const server = net.createServer({ allowHalfOpen: true }, (s) => {
     sockets.push(s);
     s.on('data', () => {});
-    s.on('end', async () => {
-      await sleep(50);
-      s.write('after your FIN 1');
-      await sleep(50);
-      s.write('after your FIN 2');
-      await sleep(50);
-      s.end();
+    s.on('end', () => {
+      void (async () => {
+        await sleep(50);
+        s.write('after your FIN 1');
+        await sleep(50);
+        s.write('after your FIN 2');
+        await sleep(50);
+        s.end();
+      })();
     });
   });
   const port = await listen(server);
