@@ -138,7 +138,8 @@ function record(c: PrintCursor, o: number, msg: number, verbose: number): number
     case 256:
       if (!c.has(p, len)) return null;
       c.out += ` ${c.u16(p)} ${c.u16(p + 2)} `;
-      if (!printEscaped(c, p + 4, len - 4)) return null;
+      // tcpdump computes len - 4 unsigned: a short record prints up to the capture end.
+      if (!printEscaped(c, p + 4, (len - 4) >>> 0)) return null;
       break;
     case T_OPT:
       c.out += ` UDPsize=${cls}`;

@@ -2,10 +2,12 @@
  * @module format/app/openflow
  * OpenFlow (ports 6633, 6653) as tcpdump prints it: `: OpenFlow`, then one
  * `\n\tversion V, type T, length L, xid 0x…` line per message in the segment, with tcpdump's
- * length checks (` (invalid)`, ` (end of TCP payload)`, ` (too short!)`). The message bodies
- * tcpdump decodes at `-v` (features, flow mods, vendor extensions, …) are NOT printed here.
+ * length checks (` (invalid)`, ` (end of TCP payload)`, ` (too short!)`). At `-v` the OpenFlow 1.0
+ * bodies of ./openflow-10.ts are printed; the other bodies tcpdump decodes at `-v` (OpenFlow 1.0
+ * features, flow mods, stats, …; every OpenFlow 1.3 body) are NOT printed here.
  */
 import type { PrintCursor } from '../cursor.js';
+import { formatOf10Body } from './openflow-10.js';
 
 const VERSIONS: Record<number, string> = { 1: '1.0', 2: '1.1', 3: '1.2', 4: '1.3', 5: '1.4', 6: '1.5' };
 const HEADER_BYTES = 8;
@@ -38,7 +40,7 @@ const h8 = (v: number): string => v.toString(16).padStart(2, '0');
 /**
  * @example formatOpenFlow(c, 66, 8, 0) // appends ': OpenFlow\n\tversion 1.0, type HELLO, length 8, xid 0x00000001'
  */
-export function formatOpenFlow(c: PrintCursor, s: number, length: number, _verbose: number): void {
+export function formatOpenFlow(c: PrintCursor, s: number, length: number, verbose: number): void {
   c.proto = 'openflow';
   c.out += ': OpenFlow';
   let p = s;
@@ -72,8 +74,8 @@ export function formatOpenFlow(c: PrintCursor, s: number, length: number, _verbo
     const body = msgLen - HEADER_BYTES;
     if (info && ((info[1] === 'fix' && body !== info[2]) || (info[1] === 'min' && body < info[2]))) {
       c.out += ' (invalid)';
-    }
-    c.need(p, body);
+      c.need(p, body);
+    } else if (!(verbose && version === 1 && formatOf10Body(c, type, p, body, verbose))) c.need(p, body);
     if (body > len) break;
     p += body;
     len -= body;
