@@ -34,6 +34,10 @@ const TEXT = {
   },
   'exit-code': { en: '{who} exited with code {code}', zh: '{who} 以退出码 {code} 退出' },
   'all-held': { en: 'all {n} expected observations held', zh: '全部 {n} 项预期观察均已成立' },
+  unchecked: {
+    en: '{n} of them could not be checked: a lens was off (see the "!" lines above)',
+    zh: '其中 {n} 项无法检查：某个观察视角未运行（见上方 "!" 行）',
+  },
   'some-failed': {
     en: '{failed} of {n} expected observations did not hold',
     zh: '{n} 项预期观察中有 {failed} 项未成立',

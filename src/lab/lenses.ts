@@ -46,7 +46,7 @@ export class KernelLens {
         instancePrefix: 'tcpscope-lab',
       });
     } catch (e) {
-      notes.push(`kernel + process lens off: ${message(e)} (needs root and tracefs at /sys/kernel/tracing)`);
+      notes.push(`kernel + process lens off: ${message(e)}`);
       return undefined;
     }
     const events: TimelineEvent[] = [];
@@ -89,8 +89,13 @@ export class WireLens {
     let failed: string | undefined;
     const drained = drainInto(capture, records, (e) => (failed = message(e)));
     await Promise.race([capture.ready, drained]);
+    if (!/listening on/.test(capture.stderr)) {
+      // tcpdump exited before listening (no permission, no such device): its error ends the iteration.
+      await drained;
+      failed ??= capture.stderr.split('\n').find((l) => l.trim() !== '') ?? 'tcpdump did not start';
+    }
     if (failed !== undefined) {
-      notes.push(`packet lens off: ${failed} (install tcpdump; capture needs root or CAP_NET_RAW)`);
+      notes.push(`packet lens off: ${failed}`);
       return undefined;
     }
     return new WireLens(capture, records, drained);

@@ -31,6 +31,8 @@ export interface CheckResult {
   readonly held: boolean;
   /** What was seen (or why it could not be checked). */
   readonly detail: string;
+  /** True when the lens this observation needs did not run (then `held` is false). */
+  readonly unchecked?: boolean;
 }
 
 /** One expected observation: a sentence per language and an evaluator over the timeline. */
@@ -186,5 +188,5 @@ export function findRow(
 
 /** A check result for a lens that did not run. */
 export function lensMissing(id: string, lens: string): CheckResult {
-  return { id, held: false, detail: `not checked: the ${lens} lens did not run` };
+  return { id, held: false, unchecked: true, detail: `not checked: the ${lens} lens did not run` };
 }

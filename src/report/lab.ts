@@ -173,14 +173,18 @@ export function renderLabReport(scenario: Scenario, r: LabRunResult, lang: Lang 
   }
   out.push('', labText('heading-checks', {}, lang));
   const texts = new Map(scenario.expectations(f.trapSignals).map((x) => [x.id, x.text[lang]]));
-  for (const c of r.checks)
-    out.push(`  ${c.held ? 'ok  ' : 'FAIL'} ${c.id}: ${texts.get(c.id) ?? ''}`, `         ${c.detail}`);
+  for (const c of r.checks) {
+    const mark = c.held ? 'ok  ' : c.unchecked ? 'SKIP' : 'FAIL';
+    out.push(`  ${mark} ${c.id}: ${texts.get(c.id) ?? ''}`, `         ${c.detail}`);
+  }
   const failed = r.checks.filter((c) => !c.held).length;
   out.push(
     failed === 0
       ? `  => ${labText('all-held', { n: r.checks.length }, lang)}`
       : `  => ${labText('some-failed', { failed, n: r.checks.length }, lang)}`,
   );
+  const unchecked = r.checks.filter((c) => c.unchecked).length;
+  if (unchecked > 0) out.push(`     ${labText('unchecked', { n: unchecked }, lang)}`);
   out.push('', labText('heading-conclusion', {}, lang));
   if (scenario.name === 'close-wait-client') {
     out.push(`  ${labText('conclusion-close-wait-client', { recvQ: f.size + 1, size: f.size }, lang)}`);

@@ -242,3 +242,51 @@ describe.runIf(canRun)('tcpscope lab run (real peers, real lenses)', () => {
     expect(instances).not.toContain(`tcpscope-lab-${child.pid}`);
   });
 });
+
+describe.runIf(IS_ROOT && spawnSync('setpriv', ['--version']).status === 0)(
+  'tcpscope lab run without privileges',
+  () => {
+    it('degrades: one line per missing lens, the socket table and the exit status still explain it', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tcpscope-lab-test-'));
+      dirs.push(dir);
+      spawnSync('chmod', ['777', dir]);
+      const child = spawn(
+        'setpriv',
+        [
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          process.execPath,
+          CLI,
+          'lab',
+          'run',
+          'close-wait-client',
+          '--interval',
+          '300ms',
+          '--port',
+          '0',
+          '--out',
+          join(dir, 'out'),
+          '--json',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      started.push(child.pid!);
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const [code] = await new Promise<[number | null]>((r) => child.once('exit', (c) => r([c])));
+      const json = JSON.parse(stdout) as RunOut['json'] & {
+        checks: { id: string; held: boolean; unchecked?: boolean }[];
+      };
+      expect(code).toBe(1); // some observations could not be checked
+      expect(json.notes.filter((n) => n.startsWith('packet lens off'))).toHaveLength(1);
+      expect(json.notes.filter((n) => n.startsWith('kernel + process lens off'))).toHaveLength(1);
+      const byId = new Map(json.checks.map((c) => [c.id, c]));
+      expect(byId.get('recv-q')?.held).toBe(true);
+      expect(byId.get('fate')?.held).toBe(true);
+      expect(byId.get('packets')?.unchecked).toBe(true);
+      expect(byId.get('sigpipe')?.unchecked).toBe(true);
+      for (const pid of [json.childPids.server, json.childPids.client]) expect(alive(pid)).toBe(false);
+    });
+  },
+);

@@ -9,7 +9,7 @@
  * Assumes: Linux loopback, both peers on one host, the client sends every interval and never reads.
  */
 import type { Expectation, Scenario } from '../scenario.js';
-import { peerSaid, sendsOf } from '../scenario.js';
+import { exitOf, peerSaid, sendsOf } from '../scenario.js';
 import { diedBy, FLAGS, packetShape, resetSent, rowSeen, sigpipeFor, statesReached } from './common.js';
 
 export const closeWaitClient: Scenario = {
@@ -125,11 +125,14 @@ export const closeWaitClient: Scenario = {
           const traced = events.some(
             (e) => e.kind === 'syscall' && e.pid === f.clientPid && e.errno === 'EPIPE',
           );
+          // Without the kernel lens: a client that died by SIGPIPE died in a write that failed with EPIPE.
+          const died = exitOf(events, f.clientPid);
+          const killed = !f.lenses.kernel && died?.kind === 'process' && died.signal === 'SIGPIPE';
           const text = s.map((x) => `#${x.n} ${x.result}`).join(', ');
           return {
             id: 'sends',
-            held: oks >= 2 && (logged || traced),
-            detail: `${text || 'no sends logged'}${traced ? '; kernel: write() = EPIPE' : ''}`,
+            held: oks >= 2 && (logged || traced || killed),
+            detail: `${text || 'no sends logged'}${traced ? '; kernel: write() = EPIPE' : ''}${killed ? '; the next send died by SIGPIPE' : ''}`,
           };
         },
       },
