@@ -1,10 +1,11 @@
 /**
  * @module format/app/bgp
  * BGP (port 179): tcpdump prints `: BGP`, and with `-v` one `\n\tTYPE Message (N), length: L`
- * line per message found by its 16-byte 0xff marker. The bodies of OPEN, UPDATE, NOTIFICATION
- * and ROUTE-REFRESH that tcpdump decodes at `-v` are NOT printed here (only the header line).
+ * line per message found by its 16-byte 0xff marker, then the OPEN / UPDATE body of ./bgp-body.ts.
+ * NOTIFICATION and ROUTE-REFRESH bodies and unknown message types' hex are NOT printed here.
  */
 import type { PrintCursor } from '../cursor.js';
+import { formatBgpOpen, formatBgpUpdate, isBgpTrunc } from './bgp-body.js';
 
 const MESSAGES: Record<number, string> = {
   1: 'Open', 2: 'Update', 3: 'Notification', 4: 'Keepalive', 5: 'Route Refresh',
@@ -49,6 +50,13 @@ export function formatBgp(c: PrintCursor, s: number, _length: number, verbose: n
       break;
     }
     c.out += `\n\t${MESSAGES[type] ?? 'Unknown'} Message (${type}), length: ${len}`;
+    try {
+      if (type === 1) formatBgpOpen(c, p, len, verbose);
+      else if (type === 2) formatBgpUpdate(c, p, len, verbose);
+    } catch (e) {
+      if (!isBgpTrunc(e)) throw e;
+      c.out += ' [|bgp]';
+    }
     p += len;
     start = p;
   }
