@@ -12,6 +12,7 @@ import { registerSockets } from './sockets.js';
 import { registerWatch } from './watch.js';
 import { registerCapture } from './capture.js';
 import { registerRead } from './read.js';
+import { registerLab } from './lab.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerWatch(program);
   registerCapture(program);
   registerRead(program);
+  registerLab(program);
   return program;
 }
 
