@@ -6,10 +6,29 @@
  */
 import type { Endpoint } from '../events.js';
 import { TCP_FLAG, type DecodedPacket, type TcpHeader } from '../wire/packet.js';
-import { inferLinux, newLinuxEndpoint, type LinuxEndpoint, type Transition } from './linux-state.js';
+import {
+  inferLinux,
+  newLinuxEndpoint,
+  type LinuxEndpoint,
+  type LinuxSegment,
+  type Transition,
+} from './linux-state.js';
 import type { AnalysisFlag, VerdictFlag } from './types.js';
-import { analyzeWsSegment, newWsDirection, WS, type WsDirection, type WsResult } from './wireshark-flags.js';
-import { newZeekEndpoint, updateZeek, type ZeekEndpoint, type ZeekHistory } from './zeek.js';
+import {
+  analyzeWsSegment,
+  newWsDirection,
+  WS,
+  type WsDirection,
+  type WsResult,
+  type WsSegment,
+} from './wireshark-flags.js';
+import {
+  newZeekEndpoint,
+  updateZeek,
+  type ZeekEndpoint,
+  type ZeekHistory,
+  type ZeekSegment,
+} from './zeek.js';
 
 /** Per-direction counters and option facts. Index 0 = from the originator, 1 = from the responder. */
 export interface DirectionFacts {
@@ -46,6 +65,39 @@ function newFacts(): DirectionFacts {
   };
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+const WS_SCRATCH: Mutable<WsSegment> = {
+  frame: 0,
+  tsNs: 0n,
+  seq: 0,
+  ack: 0,
+  seglen: 0,
+  tcpFlags: 0,
+  window: 0,
+  wscaleOption: -1,
+  firstRttNs: 0n,
+};
+const ZEEK_SCRATCH: Mutable<ZeekSegment> = {
+  isOrig: true,
+  seq: 0,
+  ack: 0,
+  len: 0,
+  flags: 0,
+  window: 0,
+  ackedUnseen: false,
+};
+const LINUX_SCRATCH: Mutable<LinuxSegment> = {
+  index: 0,
+  tsNs: 0n,
+  seq: 0,
+  ack: 0,
+  len: 0,
+  syn: false,
+  fin: false,
+  rst: false,
+  ackFlag: false,
+};
+
 /** Counts of analysis flags and verdicts seen in this connection. */
 export type FlagCounts = Partial<Record<AnalysisFlag | VerdictFlag, number>>;
 
@@ -71,6 +123,8 @@ export class Connection {
   lastIndex: number;
   closed = false;
   evicted = false;
+  /** Removed from the flow table (evicted, split off by port reuse, or finished). */
+  retired = false;
   frame = 0;
 
   constructor(
@@ -158,37 +212,38 @@ export class Connection {
     }
     if (rst) this.rstSent[dir] = true;
 
-    analyzeWsSegment(
-      this.ws[dir],
-      this.ws[other],
-      {
-        frame: this.frame,
-        tsNs: pkt.tsNs,
-        seq: tcp.seq,
-        ack: tcp.ack,
-        seglen: len,
-        tcpFlags: flags,
-        window: tcp.window,
-        wscaleOption,
-        firstRttNs: this.firstRttNs(),
-      },
-      ws,
-    );
-    updateZeek(this.history, this.zeek[dir], this.zeek[other], {
-      isOrig: dir === 0,
-      seq: tcp.seq,
-      ack: tcp.ack,
-      len,
-      flags,
-      window: tcp.window,
-      ackedUnseen: (ws.mask & WS.ACK_LOST_PACKET) !== 0,
-    });
-    inferLinux(
-      this.linux[dir],
-      this.linux[other],
-      { index, tsNs: pkt.tsNs, seq: tcp.seq, ack: tcp.ack, len, syn, fin, rst, ackFlag: ack },
-      transitions,
-    );
+    // Scratch inputs are reused across packets (the hot path allocates nothing here).
+    const w = WS_SCRATCH;
+    w.frame = this.frame;
+    w.tsNs = pkt.tsNs;
+    w.seq = tcp.seq;
+    w.ack = tcp.ack;
+    w.seglen = len;
+    w.tcpFlags = flags;
+    w.window = tcp.window;
+    w.wscaleOption = wscaleOption;
+    w.firstRttNs = this.firstRttNs();
+    analyzeWsSegment(this.ws[dir], this.ws[other], w, ws);
+    const z = ZEEK_SCRATCH;
+    z.isOrig = dir === 0;
+    z.seq = tcp.seq;
+    z.ack = tcp.ack;
+    z.len = len;
+    z.flags = flags;
+    z.window = tcp.window;
+    z.ackedUnseen = (ws.mask & WS.ACK_LOST_PACKET) !== 0;
+    updateZeek(this.history, this.zeek[dir], this.zeek[other], z);
+    const l = LINUX_SCRATCH;
+    l.index = index;
+    l.tsNs = pkt.tsNs;
+    l.seq = tcp.seq;
+    l.ack = tcp.ack;
+    l.len = len;
+    l.syn = syn;
+    l.fin = fin;
+    l.rst = rst;
+    l.ackFlag = ack;
+    inferLinux(this.linux[dir], this.linux[other], l, transitions);
     if (len > 0 && !rst) {
       f.lastDataSeq = tcp.seq;
       f.lastDataLen = len;

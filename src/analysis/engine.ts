@@ -9,19 +9,13 @@
  * `stats.evictedClosed` / `stats.evictedOpen` count them, and each evicted connection's summary
  * is handed to `onConnection` at once. Per-packet results are only built when `perPacket`.
  */
-import { flowKey, type Endpoint, type StateEvent } from '../events.js';
+import type { Endpoint, StateEvent } from '../events.js';
 import { TCP_FLAG, type DecodedPacket } from '../wire/packet.js';
 import { Connection } from './connection.js';
 import type { Transition } from './linux-state.js';
 import { buildNotes, classifyVerdicts, type Before } from './notes.js';
 import { summarizeConnection } from './summary.js';
-import type {
-  AnalyzerStats,
-  ConnectionSummary,
-  InferredTransition,
-  PacketAnalysis,
-  VerdictFlag,
-} from './types.js';
+import type { AnalyzerStats, ConnectionSummary, InferredTransition, PacketAnalysis } from './types.js';
 import { flagNames, WS, type WsResult } from './wireshark-flags.js';
 
 export interface AnalyzerOptions {
@@ -36,6 +30,21 @@ export interface AnalyzerOptions {
 }
 
 const NO_TRANSITIONS: Transition[] = [];
+
+function matches(c: Connection, src: string, sport: number, dst: string, dport: number): boolean {
+  const o = c.orig;
+  const r = c.resp;
+  return (
+    (o.port === sport && r.port === dport && o.addr === src && r.addr === dst) ||
+    (o.port === dport && r.port === sport && o.addr === dst && r.addr === src)
+  );
+}
+
+/** Same text as `flowKey` (events.ts) without building Endpoint objects per packet. */
+function directionFreeKey(a: string, ap: number, b: string, bp: number): string {
+  const aFirst = a !== b ? a < b : ap < bp;
+  return aFirst ? `${a}.${ap}-${b}.${bp}` : `${b}.${bp}-${a}.${ap}`;
+}
 
 /**
  * Feed packets in capture order with `add`, then call `finish`.
@@ -62,6 +71,17 @@ export class TcpAnalyzer {
   private readonly perPacket: boolean;
   private readonly ws: WsResult = { mask: 0, dupAckNum: 0, dupAckFrame: 0 };
   private nextIndex = 0;
+  private lastConn: Connection | undefined;
+  private readonly before: { -readonly [K in keyof Before]: Before[K] } = {
+    senderState: undefined,
+    receiverState: undefined,
+    receiverLastSentData: false,
+    senderBytesReceived: 0,
+    senderSentAfterReceive: 0,
+    resetSeen: false,
+    synAckSeen: false,
+    senderNextSeq: 0,
+  };
 
   constructor(private readonly options: AnalyzerOptions = {}) {
     this.maxConnections = Math.max(1, options.maxConnections ?? 65_536);
@@ -79,14 +99,21 @@ export class TcpAnalyzer {
       return undefined;
     }
     this.stats.tcpPackets++;
-    const src: Endpoint = { addr: ip.src, port: tcp.srcPort };
-    const dst: Endpoint = { addr: ip.dst, port: tcp.dstPort };
-    const key = flowKey(src, dst);
+    // Fast path: consecutive packets usually belong to the same connection.
+    const last = this.lastConn;
+    let conn: Connection | undefined;
+    let key: string;
+    if (last && !last.retired && matches(last, ip.src, tcp.srcPort, ip.dst, tcp.dstPort)) {
+      conn = last;
+      key = last.key;
+    } else {
+      key = directionFreeKey(ip.src, tcp.srcPort, ip.dst, tcp.dstPort);
+      conn = this.table.get(key);
+    }
     const pureSyn = (tcp.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === TCP_FLAG.SYN;
-    let conn = this.table.get(key);
     let reused = false;
     if (conn && pureSyn) {
-      const d = conn.orig.port === src.port && conn.orig.addr === src.addr ? 0 : 1;
+      const d = conn.orig.port === tcp.srcPort && conn.orig.addr === ip.src ? 0 : 1;
       if (conn.baseSet[d] && conn.base[d] !== tcp.seq) {
         this.retire(conn, false);
         conn = undefined;
@@ -94,6 +121,8 @@ export class TcpAnalyzer {
       }
     }
     if (!conn) {
+      const src: Endpoint = { addr: ip.src, port: tcp.srcPort };
+      const dst: Endpoint = { addr: ip.dst, port: tcp.dstPort };
       const flipped = (tcp.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === (TCP_FLAG.SYN | TCP_FLAG.ACK);
       conn = flipped
         ? new Connection(++this.stats.connections, key, dst, src, pkt.tsNs, index, true)
@@ -102,8 +131,9 @@ export class TcpAnalyzer {
       this.table.set(key, conn);
       if (this.table.size > this.stats.maxTableSize) this.stats.maxTableSize = this.table.size;
     }
-    const dir: 0 | 1 = conn.orig.port === src.port && conn.orig.addr === src.addr ? 0 : 1;
-    const before: Before | undefined = this.captureBefore(conn, dir);
+    this.lastConn = conn;
+    const dir: 0 | 1 = conn.orig.port === tcp.srcPort && conn.orig.addr === ip.src ? 0 : 1;
+    const before = this.captureBefore(conn, dir);
     const wasClosed = conn.closed;
     const transitions: Transition[] = this.perPacket ? [] : NO_TRANSITIONS;
     if (!this.perPacket) NO_TRANSITIONS.length = 0;
@@ -111,7 +141,7 @@ export class TcpAnalyzer {
     if (reused) this.ws.mask |= WS.REUSED_PORTS;
     const mask = this.ws.mask;
     if (mask !== 0) for (const name of flagNames(mask)) conn.count(name);
-    const verdicts: VerdictFlag[] = classifyVerdicts(conn, dir, tcp.flags, pkt.payloadLength, before);
+    const verdicts = classifyVerdicts(conn, dir, tcp.flags, pkt.payloadLength, before);
     for (const v of verdicts) conn.count(v);
     if (conn.closed && !wasClosed) this.closedQueue.push(conn);
     if (!this.perPacket) return undefined;
@@ -143,19 +173,20 @@ export class TcpAnalyzer {
     return { connections, stats: this.stats };
   }
 
+  /** Fill the reused `before` scratch object (read synchronously by the verdicts and notes). */
   private captureBefore(conn: Connection, dir: 0 | 1): Before {
     const s = conn.linux[dir];
     const r = conn.linux[1 - dir]!;
-    return {
-      senderState: s.state,
-      receiverState: r.state,
-      receiverLastSentData: r.lastSentHadData,
-      senderBytesReceived: s.bytesReceived,
-      senderSentAfterReceive: s.bytesSentAfterLastReceive,
-      resetSeen: s.resetSeen || r.resetSeen,
-      synAckSeen: conn.synAckNs >= 0n,
-      senderNextSeq: conn.ws[dir].nextseq,
-    };
+    const b = this.before;
+    b.senderState = s.state;
+    b.receiverState = r.state;
+    b.receiverLastSentData = r.lastSentHadData;
+    b.senderBytesReceived = s.bytesReceived;
+    b.senderSentAfterReceive = s.bytesSentAfterLastReceive;
+    b.resetSeen = s.resetSeen || r.resetSeen;
+    b.synAckSeen = conn.synAckNs >= 0n;
+    b.senderNextSeq = conn.ws[dir].nextseq;
+    return b;
   }
 
   private toInferred(
@@ -211,6 +242,7 @@ export class TcpAnalyzer {
 
   private retire(conn: Connection, evicted: boolean): void {
     if (this.table.get(conn.key) === conn) this.table.delete(conn.key);
+    conn.retired = true;
     conn.evicted = evicted;
     const summary = summarizeConnection(conn);
     if (this.options.retainSummaries ?? true) this.done.push(summary);

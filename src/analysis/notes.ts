@@ -42,20 +42,24 @@ const GONE: ReadonlySet<TcpState | undefined> = new Set<TcpState | undefined>([
   'TIME_WAIT',
 ]);
 
-/** tcpscope's verdicts for one segment (see the module comment). */
+const NONE: VerdictFlag[] = [];
+const DATA_AFTER_RST: VerdictFlag[] = ['data-after-rst'];
+const DATA_AFTER_FIN: VerdictFlag[] = ['data-after-fin'];
+
+/** tcpscope's verdicts for one segment (shared arrays: do not mutate the result) (see the module comment). */
 export function classifyVerdicts(
   conn: Connection,
   dir: 0 | 1,
   flags: number,
   payloadLength: number,
   b: Before,
-): VerdictFlag[] {
+): readonly VerdictFlag[] {
   const rst = (flags & TCP_FLAG.RST) !== 0;
   if (!rst) {
-    if (payloadLength === 0) return [];
-    if (b.resetSeen) return ['data-after-rst'];
-    if (b.senderState === 'CLOSE_WAIT') return ['data-after-fin'];
-    return [];
+    if (payloadLength === 0) return NONE;
+    if (b.resetSeen) return DATA_AFTER_RST;
+    if (b.senderState === 'CLOSE_WAIT') return DATA_AFTER_FIN;
+    return NONE;
   }
   if (b.receiverState === 'SYN_SENT' || (!b.synAckSeen && conn.opener === 1 - dir)) return ['rst-refused'];
   if (b.resetSeen) return [];

@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+// Benchmark for issue 6: `tcpscope read FILE --summary` against `tshark -q -z conv,tcp -r FILE`
+// on the same files in the same run (wall time and peak RSS via /usr/bin/time), on
+//   1. a many-connections capture: wrk against a local nginx (temp config, free port,
+//      `Connection: close`), tcpdump -s 96 on lo for that port; ports get reused;
+//   2. a bulk capture: the largest bench/.data/iperf3-lo-*.pcap (made by bench/read.mjs), or one
+//      made here with iperf3 when none exists.
+// Captures are cached in bench/.data/ (gitignored). Every process started here is killed by pid.
+//   BENCH_ANALYSIS_WRK_SECONDS=8     how long wrk runs (about 5-10k connections/s here)
+//   BENCH_ANALYSIS_BULK_PACKETS=2000000  packets wanted when a bulk capture must be made
+//   BENCH_ANALYSIS_REPS=1            repetitions per tool (median reported)
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', 'dist', 'cli', 'main.js');
+const dataDir = join(here, '.data');
+const wrkSeconds = Number(process.env.BENCH_ANALYSIS_WRK_SECONDS ?? 8);
+const bulkPackets = Number(process.env.BENCH_ANALYSIS_BULK_PACKETS ?? 2_000_000);
+const reps = Math.max(1, Number(process.env.BENCH_ANALYSIS_REPS ?? 1));
+mkdirSync(dataDir, { recursive: true });
+
+const children = new Set();
+function killAll() {
+  for (const c of children) {
+    try {
+      process.kill(c.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  children.clear();
+}
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const has = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (n, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d });
+
+async function freePort() {
+  const s = createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function start(cmd, args) {
+  const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(c);
+  c.on('exit', () => children.delete(c));
+  return c;
+}
+
+async function stop(c, signal = 'SIGINT') {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  const done = new Promise((r) => c.once('exit', r));
+  c.kill(signal);
+  await Promise.race([done, sleep(5000)]);
+  if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
+async function tcpdump(file, filter) {
+  const c = start('tcpdump', ['-i', 'lo', '-n', '-s', '96', '-B', '65536', '-w', file, filter]);
+  let err = '';
+  await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), 10000);
+    c.stderr.on('data', (d) => {
+      err += d;
+      if (err.includes('listening on')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  });
+  return c;
+}
+
+async function makeManyConnections(file) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tcpscope-bench-nginx-'));
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir};
+  uwsgi_temp_path ${dir}; scgi_temp_path ${dir}; keepalive_timeout 0;
+  server { listen 127.0.0.1:${port}; location / { return 200 "ok\\n"; } } }\n`,
+  );
+  const nginx = start('nginx', ['-c', conf, '-p', dir]);
+  try {
+    await sleep(500);
+    const cap = await tcpdump(file + '.tmp', `tcp port ${port}`);
+    const wrk = start('wrk', [
+      '-t2',
+      '-c32',
+      `-d${wrkSeconds}s`,
+      '-H',
+      'Connection: close',
+      `http://127.0.0.1:${port}/`,
+    ]);
+    await new Promise((r) => wrk.once('exit', r));
+    await sleep(500);
+    await stop(cap);
+    renameSync(file + '.tmp', file);
+  } finally {
+    await stop(nginx, 'SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function makeBulk(file) {
+  const port = await freePort();
+  const server = start('iperf3', ['-s', '-1', '-B', '127.0.0.1', '-p', String(port)]);
+  try {
+    await sleep(500);
+    const cap = await tcpdump(file + '.tmp', `tcp port ${port}`);
+    const seconds = Math.max(2, Math.ceil(bulkPackets / 250_000));
+    const client = start('iperf3', [
+      '-c',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-t',
+      String(seconds),
+      '-l',
+      '1400',
+      '-N',
+      '-w',
+      '64K',
+      '-M',
+      '1400',
+    ]);
+    await new Promise((r) => client.once('exit', r));
+    await sleep(500);
+    await stop(cap);
+    renameSync(file + '.tmp', file);
+  } finally {
+    await stop(server, 'SIGTERM');
+  }
+}
+
+function measure(cmd, args) {
+  const times = [];
+  const rss = [];
+  for (let i = 0; i < reps; i++) {
+    const res = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const last = res.stderr.trim().split('\n').pop() ?? '';
+    const [sec, kb] = last.split(' ').map(Number);
+    if (res.status !== 0 || !Number.isFinite(sec))
+      throw new Error(`${cmd} failed: ${res.stderr.slice(-500)}`);
+    times.push(sec);
+    rss.push(kb / 1024);
+  }
+  return { sec: median(times), rssMb: Math.max(...rss) };
+}
+
+function countPackets(file) {
+  const res = spawnSync('node', [cli, 'read', file, '--summary', '--json', '--no-progress'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  const json = JSON.parse(res.stdout);
+  return {
+    packets: json.stats.tcpPackets,
+    connections: json.stats.connections,
+    evicted: json.stats.evictedClosed + json.stats.evictedOpen,
+  };
+}
+
+function compare(label, file) {
+  const { packets, connections, evicted } = countPackets(file);
+  const ours = measure('node', [cli, 'read', file, '--summary', '--no-progress']);
+  const ts = measure('tshark', ['-q', '-n', '-z', 'conv,tcp', '-r', file]);
+  console.log(
+    `\n${label}: ${file} (${fmt(statSync(file).size / 2 ** 20)} MB, ${fmt(packets, 0)} TCP packets, ${fmt(connections, 0)} connections, ${evicted} evicted)`,
+  );
+  console.log(
+    `  tcpscope read --summary : ${fmt(ours.sec, 2)} s, ${fmt(packets / ours.sec / 1000, 0)}k pkt/s, peak RSS ${fmt(ours.rssMb, 0)} MB`,
+  );
+  console.log(
+    `  tshark -q -z conv,tcp   : ${fmt(ts.sec, 2)} s, ${fmt(packets / ts.sec / 1000, 0)}k pkt/s, peak RSS ${fmt(ts.rssMb, 0)} MB`,
+  );
+  console.log(
+    `  ratio: tcpscope is ${fmt(ts.sec / ours.sec, 2)}x tshark's speed (target >= 20x), RSS ${fmt(ours.rssMb, 0)} MB (target < 300 MB)`,
+  );
+}
+
+for (const tool of ['tcpdump', 'tshark', 'nginx', 'wrk', 'iperf3']) {
+  if (!has(tool)) {
+    console.log(`analysis bench: ${tool} is not installed, skipped`);
+    process.exit(0);
+  }
+}
+if (!existsSync(cli)) {
+  console.log('analysis bench: build dist first (npx tsc -p tsconfig.build.json)');
+  process.exit(1);
+}
+const many = join(dataDir, `nginx-wrk-close-${wrkSeconds}s.pcap`);
+if (!existsSync(many)) await makeManyConnections(many);
+const bulkExisting = readdirSync(dataDir)
+  .filter((f) => /^iperf3-lo-\d+\.pcap$/.test(f))
+  .map((f) => join(dataDir, f))
+  .sort((a, b) => statSync(b).size - statSync(a).size)[0];
+let bulk = bulkExisting;
+if (!bulk) {
+  bulk = join(dataDir, `iperf3-lo-${bulkPackets}.pcap`);
+  await makeBulk(bulk);
+}
+compare('many connections (nginx + wrk, Connection: close)', many);
+compare('bulk (iperf3)', bulk);
+killAll();
