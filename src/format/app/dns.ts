@@ -135,6 +135,25 @@ function record(c: PrintCursor, o: number, msg: number, verbose: number): number
       if (!c.has(p, 16)) return null;
       c.out += ` ${ipv6String(c.b, p)}`;
       break;
+    case 38: {
+      const pbit = c.u8(p);
+      const pbyte = pbit >> 3;
+      if (pbit > 128) {
+        c.out += ` ${pbit}(bad plen)`;
+        break;
+      }
+      if (pbit < 128) {
+        c.need(p + 1, 16 - pbyte);
+        const a = new Uint8Array(16);
+        a.set(c.b.subarray(p + 1, p + 1 + 16 - pbyte), pbyte);
+        c.out += ` ${pbit} ${ipv6String(a, 0)}`;
+      }
+      if (pbit > 0) {
+        c.out += ' ';
+        if (printName(c, p + 1 + 16 - pbyte, msg) === null) return null;
+      }
+      break;
+    }
     case 256:
       if (!c.has(p, len)) return null;
       c.out += ` ${c.u16(p)} ${c.u16(p + 2)} `;

@@ -4,13 +4,14 @@
  * by port (with `-n`). The port order is tcpdump's own dispatch order (print-tcp.c), so a segment
  * between two well-known ports is decoded the way tcpdump decodes it. Implemented: SMTP (25),
  * WHOIS (43), BGP (179), SSH (22), OpenFlow (6633, 6653), FTP (21), HTTP (80, 8080), RTSP (554,
- * 8554), DNS (53). Ports whose tcpdump printer is not implemented here (telnet 23, PPTP 1723,
+ * 8554), DNS (53), telnet (23). Ports whose tcpdump printer is not implemented here (PPTP 1723,
  * Redis 6379, BEEP 10288, MSDP 639, RPKI-RTR 323, LDP 646, NFS 2049) print nothing.
  */
 import { PrintCursor, Truncated } from '../cursor.js';
 import { formatBgp } from './bgp.js';
 import { formatDns } from './dns.js';
 import { formatOpenFlow } from './openflow.js';
+import { formatTelnet } from './telnet.js';
 import { formatSsh, formatTextProtocol, HTTP_COMMANDS, RTSP_COMMANDS } from './text.js';
 
 type Printer = (c: PrintCursor, start: number, length: number, verbose: number) => void;
@@ -26,7 +27,7 @@ const text =
 
 /** tcpdump's dispatch order, first match wins; null: tcpdump's printer is not implemented here. */
 const DISPATCH: readonly (readonly [readonly number[], Printer | null])[] = [
-  [[23], null],
+  [[23], formatTelnet],
   [[25], text('smtp', null)],
   [[43], text('whois', null)],
   [[179], formatBgp],
