@@ -9,3 +9,4 @@ export * from './sockets/index.js';
 export * from './analysis/index.js';
 export * from './capture/index.js';
 export * from './trace/index.js';
+export * from './lab/index.js';

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventToJson, jsonReplacer } from '../events.js';
 import { runLabClient } from '../lab/client.js';
-import { parseDurationMs } from '../lab/duration.js';
+import { parseDurationMs } from '../sockets/duration.js';
 import { runLab } from '../lab/runner.js';
 import { findScenario, SCENARIOS } from '../lab/scenarios/index.js';
 import { runLabServer } from '../lab/server.js';
@@ -37,7 +37,7 @@ export async function runServerCommand(o: Opts): Promise<void> {
     host: String(o.host),
     replySize: int(o.size, '--size', 1, 65536),
     keepWriting: o.keepWriting === true,
-    intervalMs: parseDurationMs(String(o.interval)),
+    intervalMs: parseDurationMs(String(o.interval), '--interval'),
     trapSignals: o.trapSignals === true,
     maxSends: int(o.maxSends, '--max-sends', 1, 1e9),
     log: out,
@@ -49,7 +49,7 @@ export async function runClientCommand(o: Opts): Promise<void> {
   await runLabClient({
     port: int(o.port, '--port', 1, 65535),
     host: String(o.host),
-    intervalMs: parseDurationMs(String(o.interval)),
+    intervalMs: parseDurationMs(String(o.interval), '--interval'),
     size: int(o.size, '--size', 1, 65536),
     trapSignals: o.trapSignals === true,
     read: o.read === true,
@@ -83,7 +83,7 @@ export async function runCommand(name: string, o: Opts): Promise<void> {
   const outDir = resolve(typeof o.out === 'string' ? o.out : `tcpscope-lab-${scenario.name}-${stamp()}`);
   const result = await runLab({
     scenario,
-    intervalMs: parseDurationMs(String(o.interval)),
+    intervalMs: parseDurationMs(String(o.interval), '--interval'),
     trapSignals: o.trapSignals === true,
     port,
     size: int(o.size, '--size', 1, 60000),

@@ -5,7 +5,6 @@
  */
 export * from './scenario.js';
 export * from './scenarios/index.js';
-export * from './duration.js';
 export * from './explain.js';
 export * from './timeline.js';
 export * from './runner.js';

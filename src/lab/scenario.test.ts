@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Endpoint, TimelineEvent } from '../events.js';
-import { parseDurationMs } from './duration.js';
 import { labText } from './explain.js';
 import { missingInOrder, packetsOf, sendsOf, transitionsOf, type RunFacts } from './scenario.js';
 import { findScenario, SCENARIOS } from './scenarios/index.js';
@@ -135,14 +134,6 @@ const facts: RunFacts = {
 };
 
 describe('lab scenarios', () => {
-  it('parses durations with units and rejects nonsense', () => {
-    expect(parseDurationMs('300ms')).toBe(300);
-    expect(parseDurationMs('5s')).toBe(5000);
-    expect(parseDurationMs('2')).toBe(2000);
-    expect(() => parseDurationMs('fast')).toThrow(/not a duration/);
-    expect(() => parseDurationMs('0s')).toThrow(/between/);
-  });
-
   it('builds messages of exactly the asked size', () => {
     for (const n of [1, 10, 58, 1000]) expect(labMessage('client', 3, n).length).toBe(n);
   });
