@@ -8,7 +8,7 @@
  * one message and closes (the client that leaves, scenario close-wait-server).
  */
 import net from 'node:net';
-import { openMarker, rawSend, restoreDefaultSigpipe, socketFd } from './peer-io.js';
+import { openMarker, rawSend, restoreDefaultSigpipe, socketFd, watchParent } from './peer-io.js';
 import { clockText, labMessage } from './server.js';
 
 export interface LabClientOptions {
@@ -32,6 +32,7 @@ export interface LabClientOptions {
 export function runLabClient(o: LabClientOptions): Promise<void> {
   process.title = 'lab-client';
   const marker = openMarker();
+  watchParent();
   const say = (text: string): void => {
     o.log(`${clockText()} client: ${text}`);
     marker.write(`tcpscope-lab client ${text}`);

@@ -22,6 +22,23 @@ export const MARKER_ENV = 'TCPSCOPE_LAB_MARKER';
 export type SendResult =
   { readonly ok: true; readonly bytes: number } | { readonly ok: false; readonly code: string };
 
+/** The environment variable naming the runner's pid: peers exit when it is gone. */
+export const PARENT_ENV = 'TCPSCOPE_LAB_PARENT';
+
+/**
+ * When started by `lab run` (`$TCPSCOPE_LAB_PARENT` set), exit as soon as the runner is gone, even
+ * if it was SIGKILLed and could not kill us: checked every 500 ms (our ppid changes when the parent
+ * dies). A safety net under the runner's own kill-by-pid on every exit path.
+ * @example watchParent(); // in a peer, before its loop
+ */
+export function watchParent(env: NodeJS.ProcessEnv = process.env): void {
+  const parent = Number(env[PARENT_ENV]);
+  if (!Number.isInteger(parent) || parent <= 0) return;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(3);
+  }, 500).unref();
+}
+
 /** Put SIGPIPE back to its default action (terminate). See the module comment. */
 export function restoreDefaultSigpipe(): void {
   const noop = (): void => undefined;

@@ -11,7 +11,7 @@ import type { MarkerEvent, TimelineEvent } from '../events.js';
 import type { ClockInfo } from '../trace/index.js';
 import { Peer } from './children.js';
 import { KernelLens, SocketSampler, WireLens } from './lenses.js';
-import { MARKER_ENV } from './peer-io.js';
+import { MARKER_ENV, PARENT_ENV } from './peer-io.js';
 import type { CheckResult, RunFacts, Scenario } from './scenario.js';
 import { belongsToRun, buildPacketEvents, mergeTimeline, type LabPackets } from './timeline.js';
 
@@ -85,11 +85,16 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   const say = (peer: Peer, text: string): void => o.progress(`  ${peer.role}[${peer.pid}] ${text.slice(13)}`);
   try {
     const requested = await pickPort(o.port);
     kernel = KernelLens.start(notes, requested > 0 ? [requested] : []);
-    const env = { ...process.env, ...(kernel ? { [MARKER_ENV]: kernel.trace.markerPath } : {}) };
+    const env = {
+      ...process.env,
+      [PARENT_ENV]: String(process.pid),
+      ...(kernel ? { [MARKER_ENV]: kernel.trace.markerPath } : {}),
+    };
     const maxSends = String(Math.max(20, Math.ceil(60_000 / o.intervalMs)));
     const server = new Peer(
       'server',
@@ -153,6 +158,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     await kernel?.stop().catch(() => undefined);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGHUP', onSignal);
     if (interrupted) process.kill(process.pid, interrupted);
   }
 }

@@ -7,7 +7,7 @@
  * interval, so it sits in CLOSE_WAIT until the reset and the SIGPIPE.
  */
 import net from 'node:net';
-import { openMarker, rawSend, restoreDefaultSigpipe, socketFd } from './peer-io.js';
+import { openMarker, rawSend, restoreDefaultSigpipe, socketFd, watchParent } from './peer-io.js';
 
 export interface LabServerOptions {
   readonly port: number;
@@ -46,6 +46,8 @@ export function labMessage(role: string, n: number, size: number): Buffer {
 export function runLabServer(o: LabServerOptions): Promise<number> {
   process.title = 'lab-server';
   const marker = openMarker();
+  watchParent();
+  watchParent();
   const say = (text: string): void => {
     o.log(`${clockText()} server: ${text}`);
     marker.write(`tcpscope-lab server ${text}`);
