@@ -47,7 +47,6 @@ export function runLabServer(o: LabServerOptions): Promise<number> {
   process.title = 'lab-server';
   const marker = openMarker();
   watchParent();
-  watchParent();
   const say = (text: string): void => {
     o.log(`${clockText()} server: ${text}`);
     marker.write(`tcpscope-lab server ${text}`);
