@@ -27,7 +27,7 @@ interface RunOut {
   signal: NodeJS.Signals | null;
   json: {
     ok: boolean;
-    checks: { id: string; held: boolean; detail: string }[];
+    checks: { id: string; held: boolean; detail: string; unchecked?: boolean }[];
     facts: { serverPort: number; serverPid: number; clientPid: number };
     childPids: { server: number; client: number; tcpdump?: number };
     traceInstance?: string;
@@ -239,6 +239,35 @@ describe.runIf(canRun)('tcpscope lab run (real peers, real lenses)', () => {
     );
     expect(signal).toBe('SIGINT');
     for (const pid of pids) expect(alive(pid), `peer ${pid} left behind`).toBe(false);
+    const instances = spawnSync('ls', ['/sys/kernel/tracing/instances'], { encoding: 'utf8' }).stdout;
+    expect(instances).not.toContain(`tcpscope-lab-${child.pid}`);
+  });
+  it('a SIGKILLed runner cannot clean up, yet its peers exit on their own and the next run removes its instance', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpscope-lab-test-'));
+    dirs.push(dir);
+    const args = [CLI, 'lab', 'run', 'close-wait-client', '--interval', '5s', '--port', '0', '--out', dir];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    started.push(child.pid!);
+    let stderr = '';
+    const pids = new Set<number>();
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 15_000);
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        for (const m of stderr.matchAll(/(?:server|client)\[(\d+)\]/g)) pids.add(Number(m[1]));
+        if (/client\[\d+\] client: send #1/.test(stderr)) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    expect(pids.size).toBe(2);
+    for (const pid of pids) started.push(pid);
+    child.kill('SIGKILL');
+    for (let i = 0; i < 40 && [...pids].some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+    for (const pid of pids) expect(alive(pid), `peer ${pid} outlived its runner`).toBe(false);
+    const next = await runLab(['close-wait-server']);
+    expect(next.code).toBe(0);
     const instances = spawnSync('ls', ['/sys/kernel/tracing/instances'], { encoding: 'utf8' }).stdout;
     expect(instances).not.toContain(`tcpscope-lab-${child.pid}`);
   });
