@@ -1,9 +1,9 @@
 /**
  * Differential tests against the real tcpdump: the suite makes its own captures on loopback with
  * real traffic (IPv4 and ::1; handshake, data both ways, a bulk transfer, FIN and RST closes, a
- * refused connect, window scaling and timestamps as Linux negotiates them, `-i any` for SLL2,
- * nanosecond captures, a short snaplen), rewrites them as pcapng and big-endian pcap with our
- * writer, then requires every TCP packet printed identically by `tcpdump -n -r` and tcpscope, for
+ * refused connect, window scaling and timestamps as Linux negotiates them, `-i any` for SLL2 and
+ * SLL v1, nanosecond captures, a short snaplen), rewrites them as pcapng and big-endian pcap with
+ * our writer (and the Ethernet one with 802.1Q and QinQ tags inserted), then requires every TCP packet printed identically by `tcpdump -n -r` and tcpscope, for
  * every timestamp style, -S and -v.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,11 +43,37 @@ async function makeCapture(name: string, host: string, tcpdumpArgs: string[]): P
   captures.push({ name, path });
 }
 
-/** Rewrite a capture with our writer (pcapng or big-endian pcap). */
-function rewrite(src: Made, as: 'pcapng' | 'pcap-be'): Made {
+/** The frame with 802.1Q/802.1ad tags `[tpid, vid]` inserted after the Ethernet addresses. */
+function withVlanTags(frame: Uint8Array, tags: readonly (readonly [number, number])[]): Uint8Array {
+  const out = new Uint8Array(frame.length + 4 * tags.length);
+  out.set(frame.subarray(0, 12));
+  let o = 12;
+  for (const [tpid, vid] of tags) {
+    out.set([tpid >> 8, tpid & 0xff, vid >> 8, vid & 0xff], o);
+    o += 4;
+  }
+  out.set(frame.subarray(12), o);
+  return out;
+}
+
+const VLAN_TAGS = {
+  vlan: [[0x8100, 5]],
+  qinq: [
+    [0x88a8, 100],
+    [0x8100, 7],
+  ],
+} as const;
+
+/** Rewrite a capture with our writer (pcapng, big-endian pcap, or Ethernet frames VLAN-tagged). */
+function rewrite(src: Made, as: 'pcapng' | 'pcap-be' | 'vlan' | 'qinq'): Made {
   const res = readCaptureBuffer(new Uint8Array(readFileSync(src.path)));
   const info = res.info!;
-  const packets = res.records.map((r) => ({ tsNs: r.tsNs, data: r.data, origLen: r.origLen }));
+  const tags = as === 'vlan' || as === 'qinq' ? VLAN_TAGS[as] : [];
+  const packets = res.records.map((r) => ({
+    tsNs: r.tsNs,
+    data: tags.length ? withVlanTags(r.data, tags) : r.data,
+    origLen: r.origLen + 4 * tags.length,
+  }));
   const nano = info.precision === 'nano';
   const bytes =
     as === 'pcapng'
@@ -58,7 +84,7 @@ function rewrite(src: Made, as: 'pcapng' | 'pcap-be'): Made {
       : writePcap(packets, {
           linkType: info.linkType,
           snaplen: info.fileSnaplen,
-          byteOrder: 'big',
+          byteOrder: as === 'pcap-be' ? 'big' : 'little',
           precision: nano ? 'nano' : 'micro',
         });
   const path = join(dir, `${src.name}.${as}`);
@@ -71,10 +97,14 @@ beforeAll(async () => {
   await makeCapture('ipv4-lo', '127.0.0.1', ['-i', 'lo']);
   await makeCapture('ipv6-lo', '::1', ['-i', 'lo']);
   await makeCapture('ipv4-any-sll2', '127.0.0.1', ['-i', 'any', '-y', 'LINUX_SLL2']);
+  await makeCapture('ipv6-any-sll', '::1', ['-i', 'any', '-y', 'LINUX_SLL']);
   await makeCapture('ipv6-nano', '::1', ['-i', 'lo', '--time-stamp-precision', 'nano']);
   await makeCapture('ipv4-snaplen-80', '127.0.0.1', ['-i', 'lo', '-s', '80']);
   const originals = [...captures];
   for (const c of originals) captures.push(rewrite(c, 'pcapng'), rewrite(c, 'pcap-be'));
+  // Ethernet captures again with one 802.1Q tag and with an 802.1ad + 802.1Q pair (QinQ).
+  const lo = originals.find((c) => c.name === 'ipv4-lo')!;
+  captures.push(rewrite(lo, 'vlan'), rewrite(lo, 'qinq'));
 }, 120_000);
 
 afterAll(async () => {
@@ -97,7 +127,7 @@ const optionSets: [string, TcpdumpFormatOptions][] = [
 
 describe.runIf(canCapture)('tcpscope read vs tcpdump -n -r on captures of real loopback traffic', () => {
   it('made the captures it compares', () => {
-    expect(captures.length).toBe(15);
+    expect(captures.length).toBe(20);
     for (const c of captures) {
       const blocks = tcpdumpRead(c.path);
       // handshake, FIN, RST and the refused SYN/RST all present, window scaling negotiated
