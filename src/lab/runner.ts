@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { MarkerEvent, TimelineEvent } from '../events.js';
 import type { ClockInfo } from '../trace/index.js';
+import { InputError } from '../util/errors.js';
 import { Peer } from './children.js';
 import { KernelLens, SocketSampler, WireLens } from './lenses.js';
 import { MARKER_ENV, PARENT_ENV } from './peer-io.js';
@@ -120,12 +121,13 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     const listening = await server.waitLine((t) => t.includes('listening '), 10_000);
     const port = Number(/listening \S+:(\d+)/.exec(listening ?? '')?.[1] ?? NaN);
     if (!Number.isInteger(port) || port <= 0)
-      throw new Error(`the lab server did not start: ${server.lines.map((l) => l.text).join(' / ')}`);
+      throw new InputError(`the lab server did not start: ${server.lines.map((l) => l.text).join(' / ')}`);
     kernel?.trace.setPorts([port]);
     o.progress(`tcpscope lab: ${o.scenario.name} on 127.0.0.1:${port}, interval ${o.intervalMs} ms`);
     wire = await WireLens.start(notes, port, `${o.outDir}/capture.pcap`);
     const s = new SocketSampler(port);
     if (s.start(notes)) sampler.current = s;
+    for (const n of notes) o.progress(`! ${n}`);
     const client = new Peer(
       'client',
       process.execPath,
