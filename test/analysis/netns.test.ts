@@ -78,7 +78,7 @@ EOF`,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(server);
-    await new Promise<void>((r) => server.stdout!.once('data', () => r()));
+    await new Promise<void>((r) => server.stdout.once('data', () => r()));
     const client = spawn('ip', ['netns', 'exec', NS_A, process.execPath, '-e', CLIENT], { stdio: 'inherit' });
     children.push(client);
     const code = await new Promise<number | null>((r) => client.once('exit', r));
