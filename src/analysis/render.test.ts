@@ -43,7 +43,7 @@ describe('reporters', () => {
 
   it('drives the engine from an async source', async () => {
     async function* source() {
-      yield* conv.packets;
+      for (const p of conv.packets) yield await Promise.resolve(p);
     }
     const out: string[] = [];
     const r = await runExplain(
