@@ -124,6 +124,8 @@ export class TcpdumpFormatter {
     c.op = 0;
     this.write(rec, withTs);
     this.own = c.ob;
+    // write() moves the packet start (o0) past the timestamp; the text includes it.
+    c.o0 = 0;
     const text = c.text();
     c.op = 0;
     return text;
