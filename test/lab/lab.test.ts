@@ -232,7 +232,7 @@ describe.runIf(canRun)('tcpscope lab run (real peers, real lenses)', () => {
         }
       });
     });
-    expect(pids.size).toBe(2);
+    expect(pids.size, stderr).toBe(2);
     child.kill('SIGINT');
     const [, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) =>
       child.once('exit', (c, s) => r([c, s])),
@@ -261,7 +261,7 @@ describe.runIf(canRun)('tcpscope lab run (real peers, real lenses)', () => {
         }
       });
     });
-    expect(pids.size).toBe(2);
+    expect(pids.size, stderr).toBe(2);
     for (const pid of pids) started.push(pid);
     child.kill('SIGKILL');
     for (let i = 0; i < 40 && [...pids].some(alive); i++) await new Promise((r) => setTimeout(r, 100));
