@@ -144,9 +144,7 @@ export function renderLabReport(scenario: Scenario, r: LabRunResult, lang: Lang 
   out.push(
     `server 127.0.0.1:${f.serverPort} ${who(f.serverPid, f)}, client ${who(f.clientPid, f)}, ${f.size} bytes per message`,
   );
-  const clock = r.clock
-    ? `, kernel clock offset known within ±${Number(r.clock.uncertaintyNs / 1000n)} µs`
-    : '';
+  const clock = r.clock ? `, kernel clock offset known within ±${r.clock.uncertaintyNs} ns` : '';
   out.push(
     `${labText('lenses', {}, lang)}: packets ${f.lenses.wire ? `on (${r.packets.lines.length})` : 'OFF'}, kernel+process ${f.lenses.kernel ? 'on' : 'OFF'}${clock}, socket table ${f.lenses.sockets ? `on (${r.socketSamples} samples, changes kept)` : 'OFF'}`,
   );
