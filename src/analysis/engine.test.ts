@@ -213,6 +213,20 @@ describe('flow table', () => {
     ]);
   });
 
+  it('retires a closed connection after the linger time; a later packet starts an OTH one', () => {
+    const conv = new Conversation().handshake().rst('c');
+    conv.wait(3_000_000_000n).raw('s', '.', conv.nxt.s, conv.rcv.s);
+    const seen: number[] = [];
+    const analyzer = new TcpAnalyzer({ perPacket: false, onConnection: (c) => seen.push(c.id) });
+    conv.packets.forEach((p, i) => analyzer.add(p, i));
+    expect(seen).toEqual([1]);
+    const { connections } = analyzer.finish();
+    expect(connections.map((c) => [c.connState, c.evicted])).toEqual([
+      ['RSTO', false],
+      ['OTH', false],
+    ]);
+  });
+
   it('skips packets without TCP and counts them', () => {
     const analyzer = new TcpAnalyzer();
     expect(

@@ -25,6 +25,13 @@ export interface AnalyzerOptions {
   readonly perPacket?: boolean;
   /** Called with each connection's summary when it leaves the table (eviction or finish). */
   readonly onConnection?: (summary: ConnectionSummary) => void;
+  /**
+   * A closed connection (RST seen, or FINs both ways and acknowledged) leaves the table once the
+   * capture's clock is this far past its last packet (default 2 s), so the table holds only
+   * live and recently closed connections. A packet arriving later still (e.g. a TIME_WAIT
+   * duplicate) starts a new, midstream (OTH) connection.
+   */
+  readonly closedLingerNs?: bigint;
   /** Keep summaries for `finish()` (default true; turn off when `onConnection` streams them). */
   readonly retainSummaries?: boolean;
 }
@@ -69,6 +76,7 @@ export class TcpAnalyzer {
   private readonly done: ConnectionSummary[] = [];
   private readonly maxConnections: number;
   private readonly perPacket: boolean;
+  private readonly lingerNs: bigint;
   private readonly ws: WsResult = { mask: 0, dupAckNum: 0, dupAckFrame: 0 };
   private nextIndex = 0;
   private lastConn: Connection | undefined;
@@ -86,6 +94,7 @@ export class TcpAnalyzer {
   constructor(private readonly options: AnalyzerOptions = {}) {
     this.maxConnections = Math.max(1, options.maxConnections ?? 65_536);
     this.perPacket = options.perPacket ?? true;
+    this.lingerNs = options.closedLingerNs ?? 2_000_000_000n;
   }
 
   /** Analyse one packet. `index` defaults to the count of packets added so far. */
@@ -99,6 +108,7 @@ export class TcpAnalyzer {
       return undefined;
     }
     this.stats.tcpPackets++;
+    if (this.closedHead < this.closedQueue.length) this.expireClosed(pkt.tsNs);
     // Fast path: consecutive packets usually belong to the same connection.
     const last = this.lastConn;
     let conn: Connection | undefined;
@@ -222,7 +232,6 @@ export class TcpAnalyzer {
       if (this.table.get(c.key) === c) {
         this.stats.evictedClosed++;
         this.retire(c, true);
-        this.compactQueue();
         return;
       }
     }
@@ -231,6 +240,25 @@ export class TcpAnalyzer {
       this.stats.evictedOpen++;
       this.retire(oldest, true);
     }
+  }
+
+  /** Retire closed connections whose last packet is older than the linger time. */
+  private expireClosed(nowNs: bigint): void {
+    while (this.closedHead < this.closedQueue.length) {
+      const c = this.closedQueue[this.closedHead]!;
+      if (this.table.get(c.key) !== c || c.retired) {
+        this.closedHead++;
+        continue;
+      }
+      if (!c.closed) {
+        this.closedHead++;
+        continue;
+      }
+      if (c.lastNs + this.lingerNs >= nowNs) break;
+      this.closedHead++;
+      this.retire(c, false);
+    }
+    this.compactQueue();
   }
 
   private compactQueue(): void {
