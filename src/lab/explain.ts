@@ -19,6 +19,17 @@ const TEXT = {
   'heading-conclusion': { en: 'Conclusion', zh: '结论' },
   'heading-fix': { en: 'The fix', zh: '修复方法' },
   lenses: { en: 'lenses', zh: '观察视角' },
+  'ev-side-server': { en: 'server', zh: '服务端' },
+  'ev-side-client': { en: 'client', zh: '客户端' },
+  'ev-in-state': { en: '{ms} ms in {state}', zh: '在 {state} 停留 {ms} ms' },
+  'ev-reset-sent': { en: 'sent RST', zh: '发送 RST' },
+  'ev-reset-received': { en: 'received RST', zh: '收到 RST' },
+  'ev-reset-in': { en: 'in {state}', zh: '处于 {state}' },
+  'ev-reason': { en: 'reason {reason}', zh: '原因 {reason}' },
+  'ev-signal': {
+    en: '{signame} ({sig}) generated for {who}: {result}',
+    zh: '内核为 {who} 产生 {signame}（{sig}）：{result}',
+  },
   'sendq-fin': {
     en: 'Send-Q 1 = the FIN, sent but not yet acknowledged',
     zh: 'Send-Q 1 = 已发送但尚未被确认的 FIN',

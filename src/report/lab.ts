@@ -79,23 +79,28 @@ function eventLine(
   kernelMarkers: Set<string>,
 ): string[] | undefined {
   const f = r.facts;
-  const side = (l: { port: number }): string => (l.port === f.serverPort ? 'server' : 'client');
+  const side = (l: { port: number }): string =>
+    labText(l.port === f.serverPort ? 'ev-side-server' : 'ev-side-client', {}, lang);
   switch (e.kind) {
     case 'state': {
       const dur =
         e.inOldStateNs !== undefined
-          ? ` (${(Number(e.inOldStateNs / 1000n) / 1000).toFixed(3)} ms in ${e.oldState})`
+          ? ` (${labText('ev-in-state', { ms: (Number(e.inOldStateNs / 1000n) / 1000).toFixed(3), state: e.oldState }, lang)})`
           : '';
       return [`[kernel] ${side(e.local)} ${ep(e.local)}: ${e.oldState} -> ${e.newState}${dur}`];
     }
     case 'reset':
       return [
-        `[kernel] ${side(e.local)} ${ep(e.local)} ${e.direction} RST${e.state ? ` in ${e.state}` : ''}${e.reason ? `, reason ${e.reason}` : ''}`,
+        `[kernel] ${side(e.local)} ${ep(e.local)} ${labText(e.direction === 'sent' ? 'ev-reset-sent' : 'ev-reset-received', {}, lang)}` +
+          (e.state ? ` ${labText('ev-reset-in', { state: e.state }, lang)}` : '') +
+          (e.reason ? `, ${labText('ev-reason', { reason: e.reason }, lang)}` : ''),
       ];
     case 'retransmit':
       return [`[kernel] ${side(e.local)} ${ep(e.local)} retransmits`];
     case 'signal': {
-      const lines = [`[kernel] ${e.signame} (${e.sig}) generated for ${who(e.pid, f)}: ${e.result}`];
+      const lines = [
+        `[kernel] ${labText('ev-signal', { signame: e.signame, sig: e.sig, who: who(e.pid, f), result: e.result }, lang)}`,
+      ];
       if (e.sig === 13 && e.result === 'delivered') lines.push(NOTE + explain('epipe-sigpipe', {}, lang));
       return lines;
     }
