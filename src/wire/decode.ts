@@ -246,7 +246,9 @@ function decodeTcp(
       ),
     };
   }
-  const base = {
+  const opts = decodeTcpOptions(f, o + TCP_MIN_HDR, o + hlen, capEnd);
+  // One object literal of fixed shape (object spreads cost more than the decode itself).
+  const tcp: TcpHeader = {
     srcPort: be16(f, o),
     dstPort: be16(f, o + 2),
     seq: be32(f, o + 4),
@@ -256,9 +258,8 @@ function decodeTcp(
     window: be16(f, o + 14),
     checksum: be16(f, o + 16),
     urgentPointer: be16(f, o + 18),
+    options: opts.options,
   };
-  const opts = decodeTcpOptions(f, o + TCP_MIN_HDR, o + hlen, capEnd);
-  const tcp: TcpHeader = { ...base, options: opts.options };
   if (hlen > segEnd - o) {
     return {
       tcp,
@@ -276,15 +277,49 @@ function decodeTcp(
   return opts.issue ? { tcp, issue: opts.issue } : { tcp };
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 function linkHeader(li: LinkInfo): LinkHeader {
-  const vlan = li.vlan0 < 0 ? undefined : li.vlan1 < 0 ? [li.vlan0] : [li.vlan0, li.vlan1];
-  return {
-    linkType: li.linkType,
-    ...(li.etherType >= 0 ? { etherType: li.etherType } : {}),
-    ...(vlan ? { vlan } : {}),
-    ...(li.interfaceIndex >= 0 ? { interfaceIndex: li.interfaceIndex } : {}),
-    ...(li.packetType >= 0 ? { packetType: li.packetType } : {}),
-  };
+  const h: Mutable<LinkHeader> = { linkType: li.linkType };
+  if (li.etherType >= 0) h.etherType = li.etherType;
+  if (li.vlan0 >= 0) h.vlan = li.vlan1 < 0 ? [li.vlan0] : [li.vlan0, li.vlan1];
+  if (li.interfaceIndex >= 0) h.interfaceIndex = li.interfaceIndex;
+  if (li.packetType >= 0) h.packetType = li.packetType;
+  return h;
+}
+
+/** The packet object, keys in the documented order; absent layers and `stop` are left out. */
+function packet(
+  rec: FrameInput,
+  capEnd: number,
+  link: LinkHeader,
+  ip: IpHeader | undefined,
+  tcp: TcpHeader | undefined,
+  payloadOffset: number,
+  payloadLength: number,
+  capturedPayloadLength: number,
+  stop: DecodeIssue | undefined,
+): DecodedPacket {
+  const tsNs = rec.tsNs;
+  const origLen = rec.origLen ?? capEnd;
+  const p: Mutable<DecodedPacket> =
+    ip === undefined
+      ? { tsNs, caplen: capEnd, origLen, link, payloadOffset, payloadLength, capturedPayloadLength }
+      : tcp === undefined
+        ? { tsNs, caplen: capEnd, origLen, link, ip, payloadOffset, payloadLength, capturedPayloadLength }
+        : {
+            tsNs,
+            caplen: capEnd,
+            origLen,
+            link,
+            ip,
+            tcp,
+            payloadOffset,
+            payloadLength,
+            capturedPayloadLength,
+          };
+  if (stop) p.stop = { layer: stop.layer, issue: stop };
+  return p;
 }
 
 /**
@@ -297,35 +332,25 @@ export function decodePacket(rec: FrameInput): DecodedPacket {
   const f = rec.data;
   const capEnd = Math.min(rec.caplen ?? f.length, f.length);
   const li = decodeLink(f, capEnd, rec.linkType, newLinkInfo());
-  const common = { tsNs: rec.tsNs, caplen: capEnd, origLen: rec.origLen ?? capEnd, link: linkHeader(li) };
-  const none = { payloadOffset: -1, payloadLength: 0, capturedPayloadLength: 0 };
+  const link = linkHeader(li);
   if (li.issue || li.netOffset < 0) {
     const stop = li.issue ?? issue('unsupported', 'raw', 0, 0, capEnd, 'no network layer');
-    return { ...common, ...none, stop: { layer: stop.layer, issue: stop } };
+    return packet(rec, capEnd, link, undefined, undefined, -1, 0, 0, stop);
   }
   let ipr: IpResult;
   if (li.etherType === ETHERTYPE.IPV4) ipr = decodeIpv4(f, li.netOffset, capEnd);
   else if (li.etherType === ETHERTYPE.IPV6) ipr = decodeIpv6(f, li.netOffset, capEnd);
-  else return { ...common, ...none };
-  if (!ipr.ip) {
-    const st = ipr.issue!;
-    return { ...common, ...none, stop: { layer: st.layer, issue: st } };
-  }
+  else return packet(rec, capEnd, link, undefined, undefined, -1, 0, 0, undefined);
   const ip = ipr.ip;
+  if (!ip) return packet(rec, capEnd, link, undefined, undefined, -1, 0, 0, ipr.issue);
   if (ip.protocol !== IPPROTO.TCP || ip.fragmentOffset !== 0) {
-    return ipr.issue
-      ? { ...common, ip, ...none, stop: { layer: ipr.issue.layer, issue: ipr.issue } }
-      : { ...common, ip, ...none };
+    return packet(rec, capEnd, link, ip, undefined, -1, 0, 0, ipr.issue);
   }
   const segEnd = ipr.upper + ip.payloadLength;
   const t = decodeTcp(f, ipr.upper, segEnd, ipr.end);
-  if (!t.tcp) {
-    const st = t.issue!;
-    return { ...common, ip, ...none, stop: { layer: st.layer, issue: st } };
-  }
+  if (!t.tcp) return packet(rec, capEnd, link, ip, undefined, -1, 0, 0, t.issue);
   const payloadOffset = ipr.upper + t.tcp.headerLength;
   const payloadLength = Math.max(0, segEnd - payloadOffset);
   const capturedPayloadLength = Math.max(0, Math.min(payloadLength, ipr.end - payloadOffset));
-  const out = { ...common, ip, tcp: t.tcp, payloadOffset, payloadLength, capturedPayloadLength };
-  return t.issue ? { ...out, stop: { layer: t.issue.layer, issue: t.issue } } : out;
+  return packet(rec, capEnd, link, ip, t.tcp, payloadOffset, payloadLength, capturedPayloadLength, t.issue);
 }
