@@ -92,11 +92,13 @@ EOF`,
     expect(c.connState).toBe('SF');
     expect(c.history).toMatch(/^ShAD.*T/); // Zeek: the late retransmission is 'T'
     expect(c.flagCounts['previous-segment-not-captured']).toBeUndefined(); // the sender saw everything
-    expect(c.flagCounts['duplicate-ack']).toBeGreaterThanOrEqual(1); // Linux (SACK + RACK) resends after one
+    // Duplicate ACKs appear only when later segments reach the receiver before the resend (SACK +
+    // RACK); under load the tail-loss probe or the RTO may resend first, so they are not required.
     const resent =
       (c.flagCounts['retransmission'] ?? 0) +
       (c.flagCounts['fast-retransmission'] ?? 0) +
-      (c.flagCounts['out-of-order'] ?? 0);
+      (c.flagCounts['out-of-order'] ?? 0) +
+      (c.flagCounts['spurious-retransmission'] ?? 0);
     expect(resent).toBeGreaterThanOrEqual(1);
     expect(ourFlags(file)).toEqual(tsharkFlags(file));
   });
