@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // One entry per area; scripts are added by the area that owns them.
-const scripts = ['read.mjs', 'sockets.mjs', 'trace.mjs', 'analysis.mjs'];
+const scripts = ['read.mjs', 'sockets.mjs', 'trace.mjs', 'analysis.mjs', 'lab.mjs'];
 
 const wanted = process.argv.slice(2);
 const chosen = wanted.length ? scripts.filter((s) => wanted.some((w) => s.startsWith(w))) : scripts;

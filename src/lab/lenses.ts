@@ -5,6 +5,7 @@
  * sampler (every 50 ms, keeping a snapshot only when the table for the port changed). A lens that
  * cannot start leaves one clear line in `notes`; the run goes on without it.
  */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { CaptureRecord } from '../capture/types.js';
 import { liveCapture, type LiveCapture } from '../capture/live.js';
 import type { SocketSnapshotEvent, TimelineEvent } from '../events.js';
@@ -109,7 +110,39 @@ export class WireLens {
   }
 }
 
-/** Samples the socket table for one port; keeps a snapshot each time its rows change. */
+/** inode -> owner for the sockets the given processes hold (their /proc/<pid>/fd links). */
+export function scanOwners(
+  pids: readonly number[],
+  procRoot = '/proc',
+): Map<number, { pid: number; comm: string }> {
+  const owners = new Map<number, { pid: number; comm: string }>();
+  for (const pid of pids) {
+    let fds: string[];
+    let comm = '';
+    try {
+      fds = readdirSync(`${procRoot}/${pid}/fd`);
+      comm = readFileSync(`${procRoot}/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue; // gone
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`${procRoot}/${pid}/fd/${fd}`));
+        if (m && !owners.has(Number(m[1]))) owners.set(Number(m[1]), { pid, comm });
+      } catch {
+        // fd closed meanwhile
+      }
+    }
+  }
+  return owners;
+}
+
+/**
+ * Samples the socket table for one port every `everyMs`; keeps a snapshot each time its rows change.
+ * A full owner scan of every process costs ~20 ms on a busy machine, too much every 50 ms, so the
+ * sampler reads the IPv4 table (the lab runs on 127.0.0.1) and joins owners from the peers' own fd
+ * tables only: any other row shows `-`, exactly what netstat shows for an orphan.
+ */
 export class SocketSampler {
   readonly snapshots: SocketSnapshotEvent[] = [];
   samples = 0;
@@ -118,6 +151,7 @@ export class SocketSampler {
 
   constructor(
     private readonly port: number,
+    private readonly pids: () => readonly number[],
     private readonly everyMs = 50,
   ) {}
 
@@ -139,8 +173,14 @@ export class SocketSampler {
   }
 
   sample(): void {
-    const { rows } = readSocketsSync({ owners: true, users: false });
-    const mine = rows.filter((r) => r.local.port === this.port || r.remote.port === this.port);
+    const { rows } = readSocketsSync({ owners: false, users: false, families: [4] });
+    const owners = scanOwners(this.pids());
+    const mine = rows
+      .filter((r) => r.local.port === this.port || r.remote.port === this.port)
+      .map((r) => {
+        const o = r.inode !== 0 ? owners.get(r.inode) : undefined;
+        return o ? { ...r, pid: o.pid, comm: o.comm } : r;
+      });
     this.samples++;
     const key = mine
       .map((r) => `${r.local.port}>${r.remote.port}:${r.state}:${r.recvQ}:${r.sendQ}:${r.pid ?? '-'}`)

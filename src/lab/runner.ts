@@ -125,7 +125,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     kernel?.trace.setPorts([port]);
     o.progress(`tcpscope lab: ${o.scenario.name} on 127.0.0.1:${port}, interval ${o.intervalMs} ms`);
     wire = await WireLens.start(notes, port, `${o.outDir}/capture.pcap`);
-    const s = new SocketSampler(port);
+    const s = new SocketSampler(port, () => peers.map((p) => p.pid));
     if (s.start(notes)) sampler.current = s;
     for (const n of notes) o.progress(`! ${n}`);
     const client = new Peer(
