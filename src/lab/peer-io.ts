@@ -4,11 +4,13 @@
  * - `restoreDefaultSigpipe()`: Node ignores SIGPIPE; adding then removing a listener puts the
  *   disposition back to SIG_DFL, so a failing write kills the process by signal 13, like C.
  * - `rawSend(fd, data)`: write(2) on the socket's fd. Node's `socket.write` reports errors
- *   asynchronously and, once a socket is destroyed, refuses to write at all without a system call;
- *   the kernel then never sees the send, never returns EPIPE and never raises SIGPIPE. Writing to
- *   the fd with `fs.writeSync` issues the real syscall every time (checked with the kernel lens:
- *   each failing send is a `signal_generate sig=13`). Node keeps the fd open because the peers
- *   never call `socket.write`, `end` or `destroy` on a socket they send into this way.
+ *   asynchronously, and after the first EPIPE it destroys the socket: checked with strace (Node 20),
+ *   later `socket.write` calls fail with ERR_STREAM_DESTROYED and issue no system call at all, so
+ *   the kernel would never see those sends, never return EPIPE and never raise SIGPIPE again (the
+ *   article's dead loop would not happen). Writing to the fd with `fs.writeSync` issues the real
+ *   syscall every time: the kernel lens shows each failing send as `write() = -32 EPIPE` plus a
+ *   `signal_generate sig=13`. Node keeps the fd open because the peers never call `socket.write`
+ *   or `end` on a socket they send into this way.
  * - `openMarker()`: the `trace_marker` of the lab's tracefs instance (path in the env var
  *   `TCPSCOPE_LAB_MARKER`), so each send's result lands on the kernel clock.
  */
