@@ -32,7 +32,16 @@ function lang(v: string | boolean | undefined): Lang {
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 export async function runServerCommand(o: Opts): Promise<void> {
-  await runLabServer({
+  await startServer(o).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL')
+      throw new InputError(`cannot listen on ${String(o.host)}:${String(o.port)}: ${e.code} (try --port 0)`);
+    throw e;
+  });
+  await new Promise<never>(() => undefined); // serves until killed
+}
+
+async function startServer(o: Opts): Promise<number> {
+  return runLabServer({
     port: int(o.port, '--port', 0, 65535),
     host: String(o.host),
     replySize: int(o.size, '--size', 1, 65536),
@@ -42,7 +51,6 @@ export async function runServerCommand(o: Opts): Promise<void> {
     maxSends: int(o.maxSends, '--max-sends', 1, 1e9),
     log: out,
   });
-  await new Promise<never>(() => undefined); // serves until killed
 }
 
 export async function runClientCommand(o: Opts): Promise<void> {

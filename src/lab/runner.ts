@@ -87,7 +87,9 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
-  const say = (peer: Peer, text: string): void => o.progress(`  ${peer.role}[${peer.pid}] ${text.slice(13)}`);
+  const say = (peer: Peer, text: string): void =>
+    o.progress(`  ${peer.role}[${peer.pid}] ${text.replace(/^\d\d:\d\d:\d\d\.\d{3} /, '')}`);
+
   try {
     const requested = await pickPort(o.port);
     kernel = KernelLens.start(notes, requested > 0 ? [requested] : []);
