@@ -147,7 +147,12 @@ export function diffTcp(
     diffs.push({ index: -1, tcpdump: `${theirs.length} packets`, tcpscope: `${ours.records} records` });
   }
   ours.blocks.forEach((block, i) => {
-    if (!ours.tcp[i]) return;
+    if (!ours.tcp[i]) {
+      // A packet tcpdump prints as TCP must not be missed by tcpscope's TCP classification.
+      const t = theirs[i] ?? '';
+      if (/ Flags \[/.test(t)) diffs.push({ index: i, tcpdump: t, tcpscope: `(not TCP) ${block}` });
+      return;
+    }
     tcpPackets++;
     const t = cut(theirs[i] ?? '<missing>');
     const o = cut(block);
