@@ -121,6 +121,8 @@ const optionSets: [string, TcpdumpFormatOptions][] = [
   ['-ttttt', { timestampMode: 5 }],
   ['-S', { absoluteSeq: true }],
   ['-v', { verbose: 1 }],
+  ['-vv', { verbose: 2 }],
+  ['-ttt -S', { timestampMode: 3, absoluteSeq: true }],
   ['nano', { nano: true }],
   ['-tt nano -v -S', { timestampMode: 2, nano: true, verbose: 1, absoluteSeq: true }],
 ];
