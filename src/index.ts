@@ -10,3 +10,5 @@ export * from './analysis/index.js';
 export * from './capture/index.js';
 export * from './trace/index.js';
 export * from './lab/index.js';
+export * from './wire/index.js';
+export * from './format/index.js';
