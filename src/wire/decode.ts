@@ -225,9 +225,11 @@ function decodeTcp(
   o: number,
   segEnd: number,
   capEnd: number,
+  version: 4 | 6,
 ): { tcp?: TcpHeader; issue?: DecodeIssue } {
   if (capEnd - o < TCP_MIN_HDR) {
-    const src: LengthSource = segEnd - o < TCP_MIN_HDR ? 'ipv4-total-length' : 'caplen';
+    const declared: LengthSource = version === 4 ? 'ipv4-total-length' : 'ipv6-payload-length';
+    const src: LengthSource = segEnd - o < TCP_MIN_HDR ? declared : 'caplen';
     return {
       issue: issue('truncated', 'tcp', o, TCP_MIN_HDR, Math.max(0, capEnd - o), 'TCP header cut short', src),
     };
@@ -347,7 +349,7 @@ export function decodePacket(rec: FrameInput): DecodedPacket {
     return packet(rec, capEnd, link, ip, undefined, -1, 0, 0, ipr.issue);
   }
   const segEnd = ipr.upper + ip.payloadLength;
-  const t = decodeTcp(f, ipr.upper, segEnd, ipr.end);
+  const t = decodeTcp(f, ipr.upper, segEnd, ipr.end, ip.version);
   if (!t.tcp) return packet(rec, capEnd, link, ip, undefined, -1, 0, 0, t.issue);
   const payloadOffset = ipr.upper + t.tcp.headerLength;
   const payloadLength = Math.max(0, segEnd - payloadOffset);
