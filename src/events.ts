@@ -37,6 +37,23 @@ export type TcpState =
   | 'NEW_SYN_RECV'
   | 'BOUND_INACTIVE';
 
+/** Every TcpState in the kernel's numbering order (include/net/tcp_states.h: ESTABLISHED = 1). */
+export const TCP_STATES: readonly TcpState[] = [
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'CLOSING',
+  'NEW_SYN_RECV',
+  'BOUND_INACTIVE',
+];
+
 interface EventBase {
   /** CLOCK_REALTIME in nanoseconds. */
   readonly tsNs: bigint;

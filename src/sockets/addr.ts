@@ -7,6 +7,7 @@
  * run of two or more zero words becomes `::`, IPv4-mapped and IPv4-compatible addresses end in
  * dotted quad.
  */
+import { ipv6String } from '../wire/addr.js';
 
 /** Byte order of the machine whose /proc we read. */
 export type ByteOrder = 'LE' | 'BE';
@@ -55,45 +56,11 @@ export function decodeProcAddr6Bytes(hex: string, order: ByteOrder): number[] | 
 }
 
 /**
- * Formats 16 address bytes the way glibc's inet_ntop does.
+ * Formats 16 address bytes the way glibc's inet_ntop does (the wire layer's formatter).
  * @example formatIPv6([0,0,0,0,0,0,0,0,0,0,0xff,0xff,127,0,0,1]) === '::ffff:127.0.0.1'
  */
 export function formatIPv6(bytes: readonly number[]): string {
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
-  let bestBase = -1;
-  let bestLen = 0;
-  let curBase = -1;
-  let curLen = 0;
-  for (let i = 0; i < 8; i++) {
-    if (words[i] === 0) {
-      if (curBase === -1) {
-        curBase = i;
-        curLen = 1;
-      } else curLen++;
-      if (curLen > bestLen) {
-        bestBase = curBase;
-        bestLen = curLen;
-      }
-    } else curBase = -1;
-  }
-  if (bestLen < 2) bestBase = -1;
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (bestBase !== -1 && i >= bestBase && i < bestBase + bestLen) {
-      if (i === bestBase) out += ':';
-      continue;
-    }
-    if (i !== 0) out += ':';
-    // Embedded IPv4 (RFC 4291 2.5.5): ::ffff:a.b.c.d (mapped) and ::a.b.c.d (compatible).
-    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
-      out += `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
-      break;
-    }
-    out += (words[i] ?? 0).toString(16);
-  }
-  if (bestBase !== -1 && bestBase + bestLen === 8) out += ':';
-  return out;
+  return ipv6String(Uint8Array.from(bytes), 0);
 }
 
 /**

@@ -3,26 +3,12 @@
  * Row filters of `tcpscope sockets`: port (either end), states in netstat or ss spelling, pid,
  * listening/all scope, address family. Pure.
  */
-import type { TcpState } from '../events.js';
+import { TCP_STATES, type TcpState } from '../events.js';
 import { InputError } from '../util/errors.js';
 import type { NetstatScope } from './netstat-format.js';
 import type { SocketRow } from './types.js';
 
-const ALL_STATES: readonly TcpState[] = [
-  'ESTABLISHED',
-  'SYN_SENT',
-  'SYN_RECV',
-  'FIN_WAIT1',
-  'FIN_WAIT2',
-  'TIME_WAIT',
-  'CLOSE',
-  'CLOSE_WAIT',
-  'LAST_ACK',
-  'LISTEN',
-  'CLOSING',
-  'NEW_SYN_RECV',
-  'BOUND_INACTIVE',
-];
+const ALL_STATES = TCP_STATES;
 
 /** ss spellings and state groups (ss(8) "STATE-FILTER"). */
 const ALIASES: Readonly<Record<string, readonly TcpState[]>> = {

@@ -6,28 +6,13 @@
  * TIME_WAIT and SYN_RECV mini-sockets carry fewer trailing fields and inode 0. Lines that do not
  * parse become issues naming the field and quoting the raw text; the other lines are kept.
  */
-import type { TcpState } from '../events.js';
+import { TCP_STATES, type TcpState } from '../events.js';
 import { decodeProcAddr4, decodeProcAddr6, parseHexField, type ByteOrder } from './addr.js';
 import { AddressCache, parseLineFast } from './proc-net-tcp-fast.js';
 import type { ProcTcpEntry, ProcTcpIssue, SocketTimer, TimerKind } from './types.js';
 
 /** Kernel TCP state numbers (include/net/tcp_states.h). */
-export const TCP_STATE_BY_CODE: readonly (TcpState | undefined)[] = [
-  undefined,
-  'ESTABLISHED',
-  'SYN_SENT',
-  'SYN_RECV',
-  'FIN_WAIT1',
-  'FIN_WAIT2',
-  'TIME_WAIT',
-  'CLOSE',
-  'CLOSE_WAIT',
-  'LAST_ACK',
-  'LISTEN',
-  'CLOSING',
-  'NEW_SYN_RECV',
-  'BOUND_INACTIVE',
-];
+export const TCP_STATE_BY_CODE: readonly (TcpState | undefined)[] = [undefined, ...TCP_STATES];
 
 /** Kernel state number of a state name (the inverse of the table above). */
 export function tcpStateCode(state: TcpState): number {

@@ -4,7 +4,7 @@
  * produce it): states, sockaddrs, endpoints in both the port and sockaddr layouts, syscall
  * return values. Pure.
  */
-import type { Endpoint, TcpState } from '../events.js';
+import { TCP_STATES, type Endpoint, type TcpState } from '../events.js';
 
 /** Key=value pairs of an event body (`a=1 b=x`); a value runs to the next space. */
 export function parseKeyValues(body: string): Map<string, string> {
@@ -45,21 +45,7 @@ export function parseTcpState(text: string | undefined): TcpState | undefined {
   return STATES.has(s) ? (s as TcpState) : undefined;
 }
 
-const STATES = new Set<string>([
-  'ESTABLISHED',
-  'SYN_SENT',
-  'SYN_RECV',
-  'FIN_WAIT1',
-  'FIN_WAIT2',
-  'TIME_WAIT',
-  'CLOSE',
-  'CLOSE_WAIT',
-  'LAST_ACK',
-  'LISTEN',
-  'CLOSING',
-  'NEW_SYN_RECV',
-  'BOUND_INACTIVE',
-]);
+const STATES = new Set<string>(TCP_STATES);
 
 /** `127.0.0.1:80` or `[::1]:80` (the kernel's `%pISpc`) → endpoint. */
 export function parseSockaddr(text: string | undefined): Endpoint | undefined {
