@@ -4,12 +4,12 @@
  * need), each cut at every captured length, and fast-check generated option areas, are written as
  * a pcap, read by `tcpdump -n` and by our formatter, and must print identical lines.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writePcap, type WritablePacket } from '../capture/index.js';
+import { ETH_BYTES, IPV4_BYTES, tcpFrame, writeFrames } from '../../test/helpers/frames.js';
 import { diffTcp, HAVE_TCPDUMP, tcpdumpRead } from '../../test/helpers/tcpdump.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tcpscope-opts-'));
@@ -18,44 +18,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const SYN = 0x02;
 const ACK = 0x10;
 const PSH = 0x08;
-const ETH = 14;
-const IP = 20;
+const ETH = ETH_BYTES;
+const IP = IPV4_BYTES;
 
 /** An Ethernet/IPv4/TCP frame whose option area is `opts` (padded with NOPs to 4 bytes). */
-function frame(opts: readonly number[], flags: number, payload = 0, seq = 1000, ack = 5000): Uint8Array {
-  const o = [...opts];
-  while (o.length % 4) o.push(1);
-  const tcpLen = 20 + Math.min(o.length, 40);
-  const f = new Uint8Array(ETH + IP + tcpLen + payload);
-  const dv = new DataView(f.buffer);
-  f.set([0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00]);
-  f[ETH] = 0x45;
-  dv.setUint16(ETH + 2, IP + tcpLen + payload);
-  f[ETH + 8] = 64;
-  f[ETH + 9] = 6;
-  f.set([127, 0, 0, 1, 127, 0, 0, 2], ETH + 12);
-  const t = ETH + IP;
-  dv.setUint16(t, 40000);
-  dv.setUint16(t + 2, 8000);
-  dv.setUint32(t + 4, seq);
-  dv.setUint32(t + 8, ack);
-  f[t + 12] = (tcpLen / 4) << 4;
-  f[t + 13] = flags;
-  dv.setUint16(t + 14, 512);
-  f.set(o.slice(0, 40), t + 20);
-  return f;
-}
+const frame = (opts: readonly number[], flags: number, payload = 0, seq = 1000, ack = 5000): Uint8Array =>
+  tcpFrame({ opts, flags, payload: new Uint8Array(payload), seq, ack });
 
 let fileNo = 0;
 /** Write the frames (each cut to `cut` captured bytes when given) and diff tcpdump vs us. */
 function diffFrames(packets: readonly { data: Uint8Array; cut?: number }[]) {
   const file = join(dir, `opts-${fileNo++}.pcap`);
-  const recs: WritablePacket[] = packets.map((p, i) => ({
-    tsNs: BigInt(1_700_000_000 + i) * 1_000_000_000n,
-    data: p.cut === undefined ? p.data : p.data.subarray(0, p.cut),
-    origLen: p.data.length,
-  }));
-  writeFileSync(file, writePcap(recs, { linkType: 1 }));
+  writeFrames(file, packets);
   return { ...diffTcp(file, { timestampMode: 1 }), file };
 }
 
