@@ -153,7 +153,7 @@ export class TcpAnalyzer {
     if (mask !== 0) for (const name of flagNames(mask)) conn.count(name);
     const verdicts = classifyVerdicts(conn, dir, tcp.flags, pkt.payloadLength, before);
     for (const v of verdicts) conn.count(v);
-    if (conn.closed && !wasClosed) this.closedQueue.push(conn);
+    if (conn.closed && !wasClosed) this.pushClosed(conn);
     if (!this.perPacket) return undefined;
     const other = (1 - dir) as 0 | 1;
     const relSeq = (tcp.seq - conn.base[dir]) >>> 0;
@@ -259,6 +259,26 @@ export class TcpAnalyzer {
       this.retire(c, false);
     }
     this.compactQueue();
+  }
+
+  /**
+   * Queue a newly closed connection. Connections retired early (port reuse, eviction) stay in
+   * the queue until its head reaches them, which holds their whole state alive for the linger
+   * time; so when the queue's pending part outgrows the table, drop the retired entries
+   * (order kept, so expiry and eviction pick the same connections). Amortised O(1): after a
+   * sweep at most `table.size` entries remain.
+   */
+  private pushClosed(conn: Connection): void {
+    const q = this.closedQueue;
+    q.push(conn);
+    if (q.length - this.closedHead <= 2 * this.table.size + 1024) return;
+    let w = 0;
+    for (let r = this.closedHead; r < q.length; r++) {
+      const c = q[r]!;
+      if (!c.retired) q[w++] = c;
+    }
+    q.length = w;
+    this.closedHead = 0;
   }
 
   private compactQueue(): void {
