@@ -130,6 +130,13 @@ for (let v = 0; v < 256; v++) {
   OCTETS[v * 4] = d.length;
   for (let i = 0; i < d.length; i++) OCTETS[v * 4 + 1 + i] = d.charCodeAt(i);
 }
+/** '00' … '99' as byte pairs. */
+const DIGIT_PAIRS = new Uint8Array(200);
+for (let v = 0; v < 100; v++) {
+  DIGIT_PAIRS[v * 2] = 48 + Math.floor(v / 10);
+  DIGIT_PAIRS[v * 2 + 1] = 48 + (v % 10);
+}
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const IP6_CACHE_SIZE = 16;
@@ -214,40 +221,63 @@ export class ByteCursor extends PrintCursor {
       this.s(String(v));
       return;
     }
-    this.room(10);
+    if (this.op + 10 > this.ob.length) this.room(10);
     const len =
       v < 100000
-        ? v < 10
-          ? 1
-          : v < 100
-            ? 2
-            : v < 1000
-              ? 3
-              : v < 10000
-                ? 4
-                : 5
-        : v < 1000000
-          ? 6
-          : v < 10000000
-            ? 7
-            : v < 100000000
-              ? 8
-              : v < 1000000000
-                ? 9
-                : 10;
-    const ob = this.ob;
-    let p = this.op + len;
+        ? v < 100
+          ? v < 10
+            ? 1
+            : 2
+          : v < 1000
+            ? 3
+            : v < 10000
+              ? 4
+              : 5
+        : v < 10000000
+          ? v < 1000000
+            ? 6
+            : 7
+          : v < 100000000
+            ? 8
+            : v < 1000000000
+              ? 9
+              : 10;
+    const p = this.op + len;
     this.op = p;
-    while (v >= 10) {
-      const q = Math.floor(v / 10);
-      ob[--p] = 48 + v - q * 10;
+    this.digitsBefore(v, p, len);
+  }
+
+  /** Write the `len` lowest decimal digits of `v` (0 ≤ v < 2^32) ending before `p`. */
+  private digitsBefore(v: number, p: number, len: number): void {
+    const ob = this.ob;
+    if (v > 0x7fffffff) {
+      const q = Math.floor(v / 100);
+      const r = (v - q * 100) * 2;
+      ob[--p] = DIGIT_PAIRS[r + 1] as number;
+      ob[--p] = DIGIT_PAIRS[r] as number;
       v = q;
+      len -= 2;
     }
-    ob[--p] = 48 + v;
+    while (len >= 2) {
+      const q = (v / 100) | 0;
+      const r = (v - q * 100) * 2;
+      ob[--p] = DIGIT_PAIRS[r + 1] as number;
+      ob[--p] = DIGIT_PAIRS[r] as number;
+      v = q;
+      len -= 2;
+    }
+    if (len) ob[--p] = 48 + (v % 10);
   }
 
   /** Append `v` (a whole number, 0 ≤ v < 2^32) in decimal, zero-padded to `width` digits. */
   padded(v: number, width: number): void {
+    if (v >>> 0 === v && width <= 10 && v < POW10[width]!) {
+      if (this.op + width > this.ob.length) this.room(width);
+      const p = this.op + width;
+      this.op = p;
+      this.digitsBefore(v, p, width);
+      return;
+    }
     this.room(width + 10);
     const start = this.op;
     this.n(v);

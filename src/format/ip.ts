@@ -7,7 +7,7 @@
 import { ipv4String, ipv6String } from '../wire/addr.js';
 import { TRUNC_GET, type PrintCursor } from './cursor.js';
 import { finishSum, onesSum, checksumShouldBe } from './checksum.js';
-import { printTcp, type SeqTable, type TcpPrintOptions } from './tcp.js';
+import { printTcp, type SeqTable, type TcpContext, type TcpPrintOptions } from './tcp.js';
 
 const PROTO_NAMES: Record<number, string> = {
   0: 'Options',
@@ -34,7 +34,8 @@ const SHOWS_PORTS = new Set([6, 17, 33, 132]);
 export interface IpPrintResult {
   tcp: boolean;
 }
-// Shared results: no allocation per packet.
+// Shared results and TCP context: no allocation per packet (printTcp does not keep its context).
+const tcpCtx: TcpContext = { ipOffset: 0, version: 4, ipNextIsTcp: true, length: 0, fragmented: false };
 const TCP: IpPrintResult = Object.freeze({ tcp: true });
 const NOT_TCP: IpPrintResult = Object.freeze({ tcp: false });
 
@@ -126,13 +127,13 @@ export function printIpv4(
       throw TRUNC_GET;
     }
     if (proto === IPPROTO_TCP) {
-      printTcp(
-        c,
-        o + hlen,
-        { ipOffset: o, version: 4, ipNextIsTcp: true, length: len, fragmented: (off & 0x2000) !== 0 },
-        table,
-        opts,
-      );
+      const ctx = tcpCtx;
+      ctx.ipOffset = o;
+      ctx.version = 4;
+      ctx.ipNextIsTcp = true;
+      ctx.length = len;
+      ctx.fragmented = (off & 0x2000) !== 0;
+      printTcp(c, o + hlen, ctx, table, opts);
       return TCP;
     }
     if (SHOWS_PORTS.has(proto)) {
@@ -249,13 +250,13 @@ export function printIpv6(
     break;
   }
   if (nh === IPPROTO_TCP) {
-    printTcp(
-      c,
-      p,
-      { ipOffset: o, version: 6, ipNextIsTcp: p === o + 40, length: len, fragmented },
-      table,
-      opts,
-    );
+    const ctx = tcpCtx;
+    ctx.ipOffset = o;
+    ctx.version = 6;
+    ctx.ipNextIsTcp = p === o + 40;
+    ctx.length = len;
+    ctx.fragmented = fragmented;
+    printTcp(c, p, ctx, table, opts);
     return TCP;
   }
   if (SHOWS_PORTS.has(nh) && c.has(p, 4)) {

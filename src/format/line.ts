@@ -6,6 +6,7 @@
  */
 import { decodeLink, ETHERTYPE, LINKTYPE, newLinkInfo } from '../wire/link.js';
 import { ByteCursor, Truncated } from './cursor.js';
+import { printTcpFast } from './fast.js';
 import { printIpv4, printIpv6 } from './ip.js';
 import { SeqTable, type TcpPrintOptions } from './tcp.js';
 import { TimestampFormatter, type TimestampMode, type TzOffsetFn } from './timestamp.js';
@@ -78,6 +79,8 @@ export class TcpdumpFormatter {
   private readonly ts: TimestampFormatter;
   private readonly tcpOpts: TcpPrintOptions;
   private readonly ifName: (index: number) => string | undefined;
+  /** No `-v`: the common packets take the fast path (format/fast). */
+  private readonly plain: boolean;
   /** Whether the last formatted packet was a TCP segment (first fragment). */
   lastWasTcp = false;
 
@@ -85,6 +88,7 @@ export class TcpdumpFormatter {
     this.ts = new TimestampFormatter(opts.timestampMode ?? 0, opts.nano ?? false, opts.tzOffset);
     this.tcpOpts = { absoluteSeq: opts.absoluteSeq ?? false, verbose: opts.verbose ?? 0 };
     this.ifName = opts.interfaceName ?? (() => undefined);
+    this.plain = this.tcpOpts.verbose === 0;
   }
 
   /** The packet's text without a trailing newline (may span lines under `-v`). */
@@ -148,6 +152,21 @@ export class TcpdumpFormatter {
       return;
     }
     const length = rec.origLen - li.netOffset;
+    if (
+      this.plain &&
+      (li.etherType === ETHERTYPE.IPV4 || li.etherType === ETHERTYPE.IPV6) &&
+      printTcpFast(
+        c,
+        li.netOffset,
+        length,
+        li.etherType === ETHERTYPE.IPV6,
+        this.table,
+        this.tcpOpts.absoluteSeq,
+      )
+    ) {
+      this.lastWasTcp = true;
+      return;
+    }
     try {
       if (li.etherType === ETHERTYPE.IPV4) {
         this.lastWasTcp = printIpv4(c, li.netOffset, length, this.table, this.tcpOpts).tcp;

@@ -8,7 +8,7 @@ import { hex } from '../wire/bytes.js';
 import { BAD_OPTION, TRUNC_LEN, type PrintCursor } from './cursor.js';
 import { formatMptcpOption } from './mptcp.js';
 
-const OPTION_NAMES: Record<number, string> = {
+const OPTION_NAME_LIST: Record<number, string> = {
   0: 'eol',
   1: 'nop',
   2: 'mss',
@@ -29,6 +29,10 @@ const OPTION_NAMES: Record<number, string> = {
   34: 'tfo',
   254: 'exp',
 };
+
+/** Indexed by option kind (an array: no object-key lookup per option). */
+const OPTION_NAMES: (string | undefined)[] = [];
+for (const [kind, name] of Object.entries(OPTION_NAME_LIST)) OPTION_NAMES[Number(kind)] = name;
 
 /** Sequence context for SACK blocks: tcpdump prints them relative to the conversation's ISNs. */
 export interface SackContext {
@@ -59,6 +63,12 @@ function md5(c: PrintCursor, o: number, segEnd: number): void {
   for (let i = 0; i < 16; i++) c.s(hex(c.b, o + i, (c.u8(o + i), o + i + 1)));
 }
 
+/** tcpdump's LENCHECK: option data of `l` bytes at `p` must fit the option area and the capture. */
+function lenCheck(c: PrintCursor, l: number, hlen: number, p: number): void {
+  if (l > hlen) throw BAD_OPTION;
+  if (p + l > c.end) throw TRUNC_LEN;
+}
+
 /**
  * Print the options in `[start, end)` (end per the TCP data offset) for a segment with `flags`.
  * `segEnd` is where the TCP segment ends (for the MD5 "snaplen too short" check).
@@ -76,10 +86,6 @@ export function formatTcpOptions(
   let p = start;
   c.s(', options [');
   c.optCh = '';
-  const lencheck = (l: number): void => {
-    if (l > hlen) throw BAD_OPTION;
-    if (p + l > c.end) throw TRUNC_LEN;
-  };
   while (hlen > 0) {
     c.s(c.optCh);
     const opt = c.u8(p);
@@ -98,7 +104,7 @@ export function formatTcpOptions(
     switch (opt) {
       case 2:
         datalen = 2;
-        lencheck(2);
+        lenCheck(c, 2, hlen, p);
         {
           const v = c.u16(p);
           c.s(' ');
@@ -107,7 +113,7 @@ export function formatTcpOptions(
         break;
       case 3:
         datalen = 1;
-        lencheck(1);
+        lenCheck(c, 1, hlen, p);
         {
           const v = c.u8(p);
           c.s(' ');
@@ -121,9 +127,9 @@ export function formatTcpOptions(
           c.s(` ${datalen / 8} `);
           const base = ctx.rev ? ctx.thSeq : ctx.thAck;
           for (let i = 0; i < datalen; i += 8) {
-            lencheck(i + 4);
+            lenCheck(c, i + 4, hlen, p);
             const a = (c.u32(p + i) - base) >>> 0;
-            lencheck(i + 8);
+            lenCheck(c, i + 8, hlen, p);
             const b = (c.u32(p + i + 4) - base) >>> 0;
             c.s('{');
             c.n(a);
@@ -139,7 +145,7 @@ export function formatTcpOptions(
       case 12:
       case 13:
         datalen = 4;
-        lencheck(4);
+        lenCheck(c, 4, hlen, p);
         {
           const v = c.u32(p);
           c.s(' ');
@@ -148,7 +154,7 @@ export function formatTcpOptions(
         break;
       case 8:
         datalen = 8;
-        lencheck(8);
+        lenCheck(c, 8, hlen, p);
         {
           const val = c.u32(p);
           const ecr = c.u32(p + 4);
@@ -160,27 +166,27 @@ export function formatTcpOptions(
         break;
       case 19:
         datalen = 16;
-        lencheck(16);
+        lenCheck(c, 16, hlen, p);
         c.s(' ');
         md5(c, p, segEnd);
         break;
       case 20:
         datalen = 2;
-        lencheck(2);
+        lenCheck(c, 2, hlen, p);
         c.s(` cap ${hex(c.b, p, p + 1)} id ${c.u8(p + 1)}`);
         break;
       case 29:
         datalen = len - 2;
         if (datalen < 2) c.s(' (invalid)');
         else {
-          lencheck(1);
+          lenCheck(c, 1, hlen, p);
           c.s(` keyid ${c.u8(p)}`);
-          lencheck(2);
+          lenCheck(c, 2, hlen, p);
           c.s(` rnextkeyid ${c.u8(p + 1)}`);
           if (datalen > 2) {
             c.s(' mac 0x');
             for (let i = 2; i < datalen; i++) {
-              lencheck(i + 1);
+              lenCheck(c, i + 1, hlen, p);
               c.s(hex(c.b, p + i, p + i + 1));
             }
           }
@@ -192,7 +198,7 @@ export function formatTcpOptions(
         break;
       case 28: {
         datalen = 2;
-        lencheck(2);
+        lenCheck(c, 2, hlen, p);
         let v = c.u16(p);
         c.s(` 0x${v.toString(16)}`);
         v = v & 1 ? (v >> 1) * 60 : v >> 1;
@@ -201,7 +207,7 @@ export function formatTcpOptions(
       }
       case 30: {
         datalen = len - 2;
-        lencheck(datalen);
+        lenCheck(c, datalen, hlen, p);
         const saved = c.end;
         c.end = Math.min(p - 2 + len, c.end);
         let ok: boolean;
@@ -215,13 +221,13 @@ export function formatTcpOptions(
       }
       case 34:
         datalen = len - 2;
-        lencheck(datalen);
+        lenCheck(c, datalen, hlen, p);
         c.s(' ');
         tfo(c, p, datalen, false);
         break;
       case 254: {
         datalen = len - 2;
-        lencheck(datalen);
+        lenCheck(c, datalen, hlen, p);
         if (datalen < 2) throw BAD_OPTION;
         const magic = c.u16(p);
         c.s('-');
@@ -233,7 +239,7 @@ export function formatTcpOptions(
         datalen = len - 2;
         if (datalen) c.s(' 0x');
         for (let i = 0; i < datalen; i++) {
-          lencheck(i + 1);
+          lenCheck(c, i + 1, hlen, p);
           c.s(hex(c.b, p + i, p + i + 1));
         }
     }

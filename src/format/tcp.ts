@@ -8,7 +8,7 @@
 import { ipv6String } from '../wire/addr.js';
 import { BAD_OPTION, TRUNC_GET, Truncated, type PrintCursor } from './cursor.js';
 import { checksumShouldBe, finishSum, onesSum } from './checksum.js';
-import { formatTcpOptions } from './tcp-options.js';
+import { formatTcpOptions, type SackContext } from './tcp-options.js';
 import { formatTcpPayload } from './app/index.js';
 
 const TH_FIN = 0x01;
@@ -147,15 +147,108 @@ function ipv6Key(b: Uint8Array, o: number): string {
 }
 
 /** Compare the raw source and destination addresses (memcmp semantics). */
-function srcAfterDst(c: PrintCursor, ctx: TcpContext): boolean {
-  const o = ctx.ipOffset;
-  const [s, d, n] = ctx.version === 6 ? [o + 8, o + 24, 16] : [o + 12, o + 16, 4];
+function srcAfterDst(b: Uint8Array, ipOffset: number, v6: boolean): boolean {
+  const s = v6 ? ipOffset + 8 : ipOffset + 12;
+  const n = v6 ? 16 : 4;
   for (let i = 0; i < n; i++) {
-    const a = c.b[s + i] as number;
-    const b = c.b[d + i] as number;
-    if (a !== b) return a > b;
+    const x = b[s + i] as number;
+    const y = b[s + n + i] as number;
+    if (x !== y) return x > y;
   }
   return false;
+}
+
+/** @internal What {@link relativeSeq} found (one reused object). */
+export interface RelativeSeq {
+  seq: number;
+  ack: number;
+  /** The segment goes in the conversation's reverse direction. */
+  rev: boolean;
+  /** The conversation's entry (the SACK blocks' bases). */
+  thSeq: number;
+  thAck: number;
+}
+const relSeq: RelativeSeq = { seq: 0, ack: 0, rev: false, thSeq: 0, thAck: 0 };
+
+/**
+ * @internal tcpdump's relative sequence numbers for an ACK segment: look the conversation up in
+ * `table` (creating or, on SYN, resetting its entry) and return the printed seq/ack. The IP
+ * addresses must be readable. The result object is reused by the next call.
+ */
+export function relativeSeq(
+  b: Uint8Array,
+  ipOffset: number,
+  v6: boolean,
+  sport: number,
+  dport: number,
+  flags: number,
+  seq: number,
+  ack: number,
+  table: SeqTable,
+): RelativeSeq {
+  let rev = false;
+  if (sport > dport) rev = true;
+  else if (sport === dport) rev = srcAfterDst(b, ipOffset, v6);
+  let th: SeqEntry | undefined;
+  if (!v6) {
+    const o = ipOffset;
+    const s4 =
+      (((b[o + 12] as number) << 24) |
+        ((b[o + 13] as number) << 16) |
+        ((b[o + 14] as number) << 8) |
+        (b[o + 15] as number)) >>>
+      0;
+    const d4 =
+      (((b[o + 16] as number) << 24) |
+        ((b[o + 17] as number) << 16) |
+        ((b[o + 18] as number) << 8) |
+        (b[o + 19] as number)) >>>
+      0;
+    const src = rev ? d4 : s4;
+    const dst = rev ? s4 : d4;
+    const ports = (rev ? (dport << 16) | sport : (sport << 16) | dport) >>> 0;
+    const found = table.lookup4(src, dst, ports);
+    th = found;
+    if (found === undefined || flags & TH_SYN) {
+      const eSeq = rev ? (ack - 1) >>> 0 : seq;
+      const eAck = rev ? seq : (ack - 1) >>> 0;
+      if (found) {
+        found.seq = eSeq;
+        found.ack = eAck;
+        th = found;
+      } else th = table.add4(src, dst, ports, eSeq, eAck);
+    } else if (rev) {
+      seq = (seq - found.ack) >>> 0;
+      ack = (ack - found.seq) >>> 0;
+    } else {
+      seq = (seq - found.seq) >>> 0;
+      ack = (ack - found.ack) >>> 0;
+    }
+  } else {
+    const s = ipv6Key(b, ipOffset + 8);
+    const d = ipv6Key(b, ipOffset + 24);
+    const key = rev ? `${d}|${s}|${dport}|${sport}` : `${s}|${d}|${sport}|${dport}`;
+    const found = table.get6(key);
+    th = found;
+    if (found === undefined || flags & TH_SYN) {
+      th = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
+      table.set6(key, th);
+    } else if (rev) {
+      seq = (seq - found.ack) >>> 0;
+      ack = (ack - found.seq) >>> 0;
+    } else {
+      seq = (seq - found.seq) >>> 0;
+      ack = (ack - found.ack) >>> 0;
+    }
+  }
+  if (!th) throw new Error('unreachable: sequence table entry');
+  const r = relSeq;
+  r.seq = seq;
+  r.ack = ack;
+  r.rev = rev;
+  r.thSeq = th.seq;
+  r.thAck = th.ack;
+  return r;
 }
 
 function tcpChecksum(c: PrintCursor, ctx: TcpContext, tp: number, length: number): number {
@@ -192,6 +285,9 @@ function rstData(c: PrintCursor, p: number, length: number): void {
   }
   c.s(']');
 }
+
+/** Reused for every segment (formatTcpOptions does not keep it). */
+const sackCtx: SackContext = { rev: false, thSeq: 0, thAck: 0 };
 
 export interface TcpPrintOptions {
   absoluteSeq: boolean;
@@ -246,54 +342,15 @@ export function printTcp(
     let thSeq = 0;
     let thAck = 0;
     if (!opts.absoluteSeq && flags & TH_ACK) {
-      if (sport > dport) rev = true;
-      else if (sport === dport) rev = srcAfterDst(c, ctx);
-      let th: SeqEntry | undefined;
-      if (ctx.version === 4) {
-        const o = ctx.ipOffset;
-        const s4 = c.u32(o + 12);
-        const d4 = c.u32(o + 16);
-        const src = rev ? d4 : s4;
-        const dst = rev ? s4 : d4;
-        const ports = (rev ? (dport << 16) | sport : (sport << 16) | dport) >>> 0;
-        const found = table.lookup4(src, dst, ports);
-        th = found;
-        if (found === undefined || flags & TH_SYN) {
-          const eSeq = rev ? (ack - 1) >>> 0 : seq;
-          const eAck = rev ? seq : (ack - 1) >>> 0;
-          if (found) {
-            found.seq = eSeq;
-            found.ack = eAck;
-            th = found;
-          } else th = table.add4(src, dst, ports, eSeq, eAck);
-        } else if (rev) {
-          seq = (seq - found.ack) >>> 0;
-          ack = (ack - found.seq) >>> 0;
-        } else {
-          seq = (seq - found.seq) >>> 0;
-          ack = (ack - found.ack) >>> 0;
-        }
-      } else {
-        const a = addrOffset(c, ctx);
-        const s = ipv6Key(c.b, a);
-        const d = ipv6Key(c.b, a + 16);
-        const key = rev ? `${d}|${s}|${dport}|${sport}` : `${s}|${d}|${sport}|${dport}`;
-        const found = table.get6(key);
-        th = found;
-        if (found === undefined || flags & TH_SYN) {
-          th = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
-          table.set6(key, th);
-        } else if (rev) {
-          seq = (seq - found.ack) >>> 0;
-          ack = (ack - found.seq) >>> 0;
-        } else {
-          seq = (seq - found.seq) >>> 0;
-          ack = (ack - found.ack) >>> 0;
-        }
-      }
-      if (!th) throw new Error('unreachable: sequence table entry');
-      thSeq = th.seq;
-      thAck = th.ack;
+      const o = ctx.ipOffset;
+      if (ctx.version === 4) c.need(o + 12, 8);
+      else addrOffset(c, ctx);
+      const r = relativeSeq(c.b, o, ctx.version === 6, sport, dport, flags, seq, ack, table);
+      seq = r.seq;
+      ack = r.ack;
+      rev = r.rev;
+      thSeq = r.thSeq;
+      thAck = r.thAck;
     }
     if (hlen > length) {
       c.s(` [bad hdr length ${hlen} - too long, > ${length}]`);
@@ -332,7 +389,10 @@ export function printTcp(
     }
     if (hlen > 20) {
       try {
-        formatTcpOptions(c, tp + 20, tp + hlen, flags, { rev, thSeq, thAck }, tp + segLength);
+        sackCtx.rev = rev;
+        sackCtx.thSeq = thSeq;
+        sackCtx.thAck = thAck;
+        formatTcpOptions(c, tp + 20, tp + hlen, flags, sackCtx, tp + segLength);
       } catch (e) {
         if (e === BAD_OPTION) {
           c.s(c.optCh ? '[bad opt]]' : '[bad opt]');
