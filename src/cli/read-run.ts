@@ -50,6 +50,7 @@ export function packetToJson(index: number, p: DecodedPacket): string {
  * A regular file's bytes in fresh chunks, read synchronously: no thread-pool round trip per chunk,
  * which on a busy machine costs a scheduling delay each time (pipes and stdin keep the stream).
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- sync reads on purpose; openCapture takes an AsyncIterable
 export async function* readFileChunks(file: string, chunkBytes = 1 << 18): AsyncGenerator<Uint8Array> {
   let fd: number;
   try {
