@@ -136,6 +136,57 @@ for (let v = 0; v < 100; v++) {
   DIGIT_PAIRS[v * 2] = 48 + Math.floor(v / 10);
   DIGIT_PAIRS[v * 2 + 1] = 48 + (v % 10);
 }
+
+/** Number of decimal digits of `v` (0 ≤ v < 2^32). */
+function decimalLength(v: number): number {
+  return v < 100000
+    ? v < 100
+      ? v < 10
+        ? 1
+        : 2
+      : v < 1000
+        ? 3
+        : v < 10000
+          ? 4
+          : 5
+    : v < 10000000
+      ? v < 1000000
+        ? 6
+        : 7
+      : v < 100000000
+        ? 8
+        : v < 1000000000
+          ? 9
+          : 10;
+}
+
+/** Write the `len` lowest decimal digits of `v` (0 ≤ v < 2^32) into `ob`, ending before `p`. */
+function digitsBefore(ob: Uint8Array, v: number, p: number, len: number): void {
+  if (v > 0x7fffffff) {
+    const q = Math.floor(v / 100);
+    const r = (v - q * 100) * 2;
+    ob[--p] = DIGIT_PAIRS[r + 1] as number;
+    ob[--p] = DIGIT_PAIRS[r] as number;
+    v = q;
+    len -= 2;
+  }
+  while (len >= 2) {
+    const q = (v / 100) | 0;
+    const r = (v - q * 100) * 2;
+    ob[--p] = DIGIT_PAIRS[r + 1] as number;
+    ob[--p] = DIGIT_PAIRS[r] as number;
+    v = q;
+    len -= 2;
+  }
+  if (len) ob[--p] = 48 + (v % 10);
+}
+
+/** Decimal digits of `v` (0 ≤ v < 2^32) written at `p` (room checked by the caller); returns the end. */
+export function putU32(ob: Uint8Array, p: number, v: number): number {
+  const end = p + decimalLength(v);
+  digitsBefore(ob, v, end, end - p);
+  return end;
+}
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -222,51 +273,7 @@ export class ByteCursor extends PrintCursor {
       return;
     }
     if (this.op + 10 > this.ob.length) this.room(10);
-    const len =
-      v < 100000
-        ? v < 100
-          ? v < 10
-            ? 1
-            : 2
-          : v < 1000
-            ? 3
-            : v < 10000
-              ? 4
-              : 5
-        : v < 10000000
-          ? v < 1000000
-            ? 6
-            : 7
-          : v < 100000000
-            ? 8
-            : v < 1000000000
-              ? 9
-              : 10;
-    const p = this.op + len;
-    this.op = p;
-    this.digitsBefore(v, p, len);
-  }
-
-  /** Write the `len` lowest decimal digits of `v` (0 ≤ v < 2^32) ending before `p`. */
-  private digitsBefore(v: number, p: number, len: number): void {
-    const ob = this.ob;
-    if (v > 0x7fffffff) {
-      const q = Math.floor(v / 100);
-      const r = (v - q * 100) * 2;
-      ob[--p] = DIGIT_PAIRS[r + 1] as number;
-      ob[--p] = DIGIT_PAIRS[r] as number;
-      v = q;
-      len -= 2;
-    }
-    while (len >= 2) {
-      const q = (v / 100) | 0;
-      const r = (v - q * 100) * 2;
-      ob[--p] = DIGIT_PAIRS[r + 1] as number;
-      ob[--p] = DIGIT_PAIRS[r] as number;
-      v = q;
-      len -= 2;
-    }
-    if (len) ob[--p] = 48 + (v % 10);
+    this.op = putU32(this.ob, this.op, v);
   }
 
   /** Append `v` (a whole number, 0 ≤ v < 2^32) in decimal, zero-padded to `width` digits. */
@@ -275,7 +282,7 @@ export class ByteCursor extends PrintCursor {
       if (this.op + width > this.ob.length) this.room(width);
       const p = this.op + width;
       this.op = p;
-      this.digitsBefore(v, p, width);
+      digitsBefore(this.ob, v, p, width);
       return;
     }
     this.room(width + 10);

@@ -10,7 +10,7 @@
  * both paths with tcpdump).
  */
 import { formatTcpPayload } from './app/index.js';
-import type { ByteCursor } from './cursor.js';
+import { putU32, type ByteCursor } from './cursor.js';
 import { relativeSeq, tcpFlagString, type SeqTable } from './tcp.js';
 
 const TH_FIN = 0x01;
@@ -55,60 +55,10 @@ for (let v = 0; v < 256; v++) {
   OCTETS[v * 4] = d.length;
   for (let i = 0; i < d.length; i++) OCTETS[v * 4 + 1 + i] = d.charCodeAt(i);
 }
-const DIGIT_PAIRS = new Uint8Array(200);
-for (let v = 0; v < 100; v++) {
-  DIGIT_PAIRS[v * 2] = 48 + Math.floor(v / 10);
-  DIGIT_PAIRS[v * 2 + 1] = 48 + (v % 10);
-}
 
 function put(ob: Uint8Array, p: number, src: Uint8Array): number {
   for (let i = 0; i < src.length; i++) ob[p + i] = src[i] as number;
   return p + src.length;
-}
-
-/** Decimal digits of `v` (a whole number, 0 ≤ v < 2^32) at `p`; returns the end. */
-function putU32(ob: Uint8Array, p: number, v: number): number {
-  const len =
-    v < 100000
-      ? v < 100
-        ? v < 10
-          ? 1
-          : 2
-        : v < 1000
-          ? 3
-          : v < 10000
-            ? 4
-            : 5
-      : v < 10000000
-        ? v < 1000000
-          ? 6
-          : 7
-        : v < 100000000
-          ? 8
-          : v < 1000000000
-            ? 9
-            : 10;
-  const end = p + len;
-  let q = end;
-  let n = len;
-  if (v > 0x7fffffff) {
-    const d = Math.floor(v / 100);
-    const r = (v - d * 100) * 2;
-    ob[--q] = DIGIT_PAIRS[r + 1] as number;
-    ob[--q] = DIGIT_PAIRS[r] as number;
-    v = d;
-    n -= 2;
-  }
-  while (n >= 2) {
-    const d = (v / 100) | 0;
-    const r = (v - d * 100) * 2;
-    ob[--q] = DIGIT_PAIRS[r + 1] as number;
-    ob[--q] = DIGIT_PAIRS[r] as number;
-    v = d;
-    n -= 2;
-  }
-  if (n) ob[--q] = 48 + v;
-  return end;
 }
 
 function putIpv4(ob: Uint8Array, p: number, b: Uint8Array, o: number): number {
