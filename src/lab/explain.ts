@@ -4,7 +4,7 @@
  * catalog does not have, and each scenario's conclusion and fix. Shared packet explanations come
  * from src/report/explain. Pure.
  */
-import type { Lang } from '../report/explain/index.js';
+import { fillTemplate, type Lang } from '../report/explain/index.js';
 
 const TEXT = {
   'heading-expected': {
@@ -86,9 +86,7 @@ export function labText(
   params: Readonly<Record<string, string | number>> = {},
   lang: Lang = 'en',
 ): string {
-  return TEXT[key][lang].replace(/\{(\w+)\}/g, (m, name: string) =>
-    name in params ? String(params[name]) : m,
-  );
+  return fillTemplate(TEXT[key][lang], params);
 }
 
 /** Whether `key` names a lab sentence. */

@@ -4,7 +4,7 @@
  * Chinese. All wording lives in `SOCKET_NOTES` (keyed, `{name}` placeholders, same parameters in
  * both languages) so the lab and reporters can reuse it. Pure.
  */
-import type { Lang } from '../report/explain/explain.js';
+import { fillTemplate, type Lang } from '../report/explain/explain.js';
 import type { SocketRow } from './types.js';
 
 /** Socket-table explanations, keyed by a stable id. */
@@ -76,10 +76,7 @@ export function socketNote(
   params: Readonly<Record<string, string | number>>,
   lang: Lang = 'en',
 ): string {
-  return SOCKET_NOTES[key][lang].replace(/\{([A-Za-z]+)\}/g, (whole, name: string) => {
-    const v = params[name];
-    return v === undefined ? whole : String(v);
-  });
+  return fillTemplate(SOCKET_NOTES[key][lang], params);
 }
 
 /** States in which the peer's FIN has arrived (so it sits in rcv_nxt). */

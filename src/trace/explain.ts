@@ -7,7 +7,7 @@
  * Pure.
  */
 import type { TcpState } from '../events.js';
-import type { Lang } from '../report/explain/explain.js';
+import { fillTemplate, type Lang } from '../report/explain/explain.js';
 
 type Entry = { readonly en: string; readonly zh: string };
 
@@ -183,10 +183,7 @@ export function traceNote(
   params: Readonly<Record<string, string | number>> = {},
   lang: Lang = 'en',
 ): string {
-  return TRACE_NOTES[key][lang].replace(/\{([A-Za-z]+)\}/g, (whole, name: string) => {
-    const v = params[name];
-    return v === undefined ? whole : String(v);
-  });
+  return fillTemplate(TRACE_NOTES[key][lang], params);
 }
 
 /**

@@ -19,7 +19,15 @@ const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
  *   // 'ack 60 = FIN seq 59 + 1: the FIN takes one sequence number'
  */
 export function explain(key: ExplainKey, params: ExplainParams = {}, lang: Lang = 'en'): string {
-  const template = CATALOG[key][lang];
+  return fillTemplate(CATALOG[key][lang], params);
+}
+
+/**
+ * Fill `{name}` placeholders of any catalog's template (this one, the socket notes, the trace
+ * notes, the lab's sentences); a placeholder without a value stays visible.
+ * @example fillTemplate('Recv-Q {recvQ}', { recvQ: 59 }) // 'Recv-Q 59'
+ */
+export function fillTemplate(template: string, params: ExplainParams): string {
   return template.replace(PLACEHOLDER, (whole, name: string) => {
     const value = params[name];
     return value === undefined ? whole : String(value);
