@@ -2,10 +2,12 @@
  * @module analysis/connection
  * One TCP connection's analysis state: both directions' Wireshark sequence analysis, Zeek
  * endpoints and history, inferred Linux states, counters, handshake timing and options.
- * `processSegment` is the hot path: it allocates nothing unless transitions are requested.
+ * `processSegment` is the hot path: it reads a reused numeric {@link Segment} and allocates
+ * nothing unless transitions are requested. Times are numbers: nanoseconds since the
+ * analyzer's first packet (exact for captures shorter than 104 days).
  */
 import type { Endpoint } from '../events.js';
-import { TCP_FLAG, type DecodedPacket, type TcpHeader } from '../wire/packet.js';
+import { TCP_FLAG } from '../wire/packet.js';
 import {
   inferLinux,
   newLinuxEndpoint,
@@ -13,7 +15,6 @@ import {
   type LinuxSegment,
   type Transition,
 } from './linux-state.js';
-import type { AnalysisFlag, VerdictFlag } from './types.js';
 import {
   analyzeWsSegment,
   newWsDirection,
@@ -30,6 +31,33 @@ import {
   type ZeekSegment,
 } from './zeek.js';
 
+/**
+ * One TCP segment as the engine reads it: plain numbers, filled in place for every packet (from
+ * a `DecodedPacket` or straight from a `FrameDecoder`). Option fields are read on SYNs only.
+ */
+export class Segment {
+  /** 0-based packet index in the input. */
+  index = 0;
+  /** ns since the analyzer's first packet. */
+  t = 0;
+  srcPort = 0;
+  dstPort = 0;
+  seq = 0;
+  ack = 0;
+  /** The nine TCP flag bits. */
+  flags = 0;
+  window = 0;
+  /** TCP payload bytes, as the IP header declares them. */
+  len = 0;
+  /** IP header + upper-layer bytes. */
+  ipBytes = 0;
+  /** SYN options: MSS and window-scale shift (-1 when absent), SACK-permitted, timestamps. */
+  mss = -1;
+  wscale = -1;
+  sackOK = false;
+  timestamps = false;
+}
+
 /** Per-direction counters and option facts. Index 0 = from the originator, 1 = from the responder. */
 export interface DirectionFacts {
   packets: number;
@@ -42,10 +70,10 @@ export interface DirectionFacts {
   /** Last data segment seen from this side (relative to nothing: absolute seq) and its time. */
   lastDataSeq: number;
   lastDataLen: number;
-  lastDataNs: bigint;
+  lastDataNs: number;
   lastDataAcked: boolean;
-  /** Time of this side's first FIN (-1n before). */
-  finNs: bigint;
+  /** Time of this side's first FIN (-1 before). */
+  finNs: number;
 }
 
 function newFacts(): DirectionFacts {
@@ -59,23 +87,23 @@ function newFacts(): DirectionFacts {
     timestamps: false,
     lastDataSeq: 0,
     lastDataLen: 0,
-    lastDataNs: 0n,
+    lastDataNs: 0,
     lastDataAcked: true,
-    finNs: -1n,
+    finNs: -1,
   };
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const WS_SCRATCH: Mutable<WsSegment> = {
   frame: 0,
-  tsNs: 0n,
+  tsNs: 0,
   seq: 0,
   ack: 0,
   seglen: 0,
   tcpFlags: 0,
   window: 0,
   wscaleOption: -1,
-  firstRttNs: 0n,
+  firstRttNs: 0,
 };
 const ZEEK_SCRATCH: Mutable<ZeekSegment> = {
   isOrig: true,
@@ -88,7 +116,7 @@ const ZEEK_SCRATCH: Mutable<ZeekSegment> = {
 };
 const LINUX_SCRATCH: Mutable<LinuxSegment> = {
   index: 0,
-  tsNs: 0n,
+  tsNs: 0,
   seq: 0,
   ack: 0,
   len: 0,
@@ -98,8 +126,32 @@ const LINUX_SCRATCH: Mutable<LinuxSegment> = {
   ackFlag: false,
 };
 
-/** Counts of analysis flags and verdicts seen in this connection. */
-export type FlagCounts = Partial<Record<AnalysisFlag | VerdictFlag, number>>;
+/** Bit positions of the flag counters: Wireshark's flags (WS bits), then the verdicts. */
+export const VERDICT = {
+  DATA_AFTER_FIN: 1 << 15,
+  RST_CLOSED_SOCKET: 1 << 16,
+  RST_REFUSED: 1 << 17,
+  RST_UNREAD_DATA: 1 << 18,
+  RST_ABORT: 1 << 19,
+  DATA_AFTER_RST: 1 << 20,
+} as const;
+/** Number of counters (WS flags + verdicts). */
+export const COUNTER_BITS = 21;
+
+/** The two endpoints' addresses: IPv4 as 32-bit numbers (text made on demand), IPv6 as text. */
+export interface ConnAddrs {
+  readonly v6: boolean;
+  readonly origAddr4: number;
+  readonly respAddr4: number;
+  readonly origAddr6: string;
+  readonly respAddr6: string;
+  readonly origPort: number;
+  readonly respPort: number;
+}
+
+function ipv4Text(a: number): string {
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
 
 export class Connection {
   readonly ws: [WsDirection, WsDirection] = [newWsDirection(), newWsDirection()];
@@ -108,32 +160,39 @@ export class Connection {
   readonly facts: [DirectionFacts, DirectionFacts] = [newFacts(), newFacts()];
   readonly history: ZeekHistory = { text: '', seen: 0 };
   /** ISN / base sequence per direction (Wireshark's base_seq), for relative numbers. */
-  readonly base: [number, number] = [0, 0];
-  readonly baseSet: [boolean, boolean] = [false, false];
-  readonly counts: FlagCounts = {};
-  synNs = -1n;
-  synAckNs = -1n;
-  ackNs = -1n;
+  base0 = 0;
+  base1 = 0;
+  baseSet0 = false;
+  baseSet1 = false;
+  /** Flag counters by bit (see VERDICT / WS), made on the first flag. */
+  counters: Int32Array | undefined = undefined;
+  /** Times in ns since the analyzer's first packet; -1 = not seen. */
+  synNs = -1;
+  synAckNs = -1;
+  ackNs = -1;
   synSeen = false;
   opener: 0 | 1 | -1 = -1;
   closer: 0 | 1 | -1 = -1;
-  finSent: [boolean, boolean] = [false, false];
-  rstSent: [boolean, boolean] = [false, false];
-  lastNs: bigint;
+  finSent0 = false;
+  finSent1 = false;
+  rstSent0 = false;
+  rstSent1 = false;
+  lastNs: number;
   lastIndex: number;
   closed = false;
   evicted = false;
   /** Removed from the flow table (evicted, split off by port reuse, or finished). */
   retired = false;
   frame = 0;
+  /** Next connection in the same flow-table bucket. */
+  nextInBucket: Connection | undefined = undefined;
+  private origEp: Endpoint | undefined = undefined;
+  private respEp: Endpoint | undefined = undefined;
 
   constructor(
     readonly id: number,
-    readonly key: string,
-    /** The originator: SYN sender, else the first packet's sender (flipped for a lone SYN-ACK). */
-    readonly orig: Endpoint,
-    readonly resp: Endpoint,
-    readonly startNs: bigint,
+    readonly addrs: ConnAddrs,
+    readonly startNs: number,
     readonly firstIndex: number,
     flipped: boolean,
   ) {
@@ -142,30 +201,61 @@ export class Connection {
     if (flipped) this.history.text = '^';
   }
 
-  count(flag: AnalysisFlag | VerdictFlag): void {
-    this.counts[flag] = (this.counts[flag] ?? 0) + 1;
+  /** The originator: SYN sender, else the first packet's sender (flipped for a lone SYN-ACK). */
+  get orig(): Endpoint {
+    const a = this.addrs;
+    return (this.origEp ??= { addr: a.v6 ? a.origAddr6 : ipv4Text(a.origAddr4), port: a.origPort });
+  }
+
+  get resp(): Endpoint {
+    const a = this.addrs;
+    return (this.respEp ??= { addr: a.v6 ? a.respAddr6 : ipv4Text(a.respAddr4), port: a.respPort });
+  }
+
+  /** The direction-free flow key (same text as `flowKey` in events.ts). */
+  get key(): string {
+    const o = this.orig;
+    const r = this.resp;
+    const oFirst = o.addr !== r.addr ? o.addr < r.addr : o.port < r.port;
+    return oFirst ? `${o.addr}.${o.port}-${r.addr}.${r.port}` : `${r.addr}.${r.port}-${o.addr}.${o.port}`;
+  }
+
+  base(dir: 0 | 1): number {
+    return dir === 0 ? this.base0 : this.base1;
+  }
+
+  baseSet(dir: 0 | 1): boolean {
+    return dir === 0 ? this.baseSet0 : this.baseSet1;
+  }
+
+  finSent(dir: 0 | 1): boolean {
+    return dir === 0 ? this.finSent0 : this.finSent1;
+  }
+
+  rstSent(dir: 0 | 1): boolean {
+    return dir === 0 ? this.rstSent0 : this.rstSent1;
+  }
+
+  /** Count every flag bit set in `mask` (WS bits and VERDICT bits). */
+  countMask(mask: number): void {
+    const c = (this.counters ??= new Int32Array(COUNTER_BITS));
+    for (let bit = 0; bit < COUNTER_BITS; bit++) if (mask & (1 << bit)) c[bit] = (c[bit] as number) + 1;
   }
 
   /** Wireshark's ts_first_rtt: SYN -> the handshake's final ACK. */
-  firstRttNs(): bigint {
-    return this.synNs >= 0n && this.ackNs >= 0n ? this.ackNs - this.synNs : 0n;
+  firstRttNs(): number {
+    return this.synNs >= 0 && this.ackNs >= 0 ? this.ackNs - this.synNs : 0;
   }
 
   /**
    * Process one segment; `dir` 0 = from the originator. Fills `ws` with Wireshark flags and
    * pushes inferred transitions into `transitions` (pass an empty array; it is only read back).
    */
-  processSegment(
-    pkt: DecodedPacket,
-    tcp: TcpHeader,
-    dir: 0 | 1,
-    index: number,
-    ws: WsResult,
-    transitions: Transition[],
-  ): void {
+  processSegment(seg: Segment, dir: 0 | 1, ws: WsResult, transitions: Transition[]): void {
     const other = (1 - dir) as 0 | 1;
-    const flags = tcp.flags;
-    const len = pkt.payloadLength;
+    const flags = seg.flags;
+    const len = seg.len;
+    const t = seg.t;
     const syn = (flags & TCP_FLAG.SYN) !== 0;
     const ack = (flags & TCP_FLAG.ACK) !== 0;
     const fin = (flags & TCP_FLAG.FIN) !== 0;
@@ -173,71 +263,84 @@ export class Connection {
     const f = this.facts[dir];
     f.packets++;
     f.payloadBytes += len;
-    f.ipBytes += (pkt.ip?.headerLength ?? 0) + (pkt.ip?.payloadLength ?? 0);
-    this.lastNs = pkt.tsNs;
-    this.lastIndex = index;
-    this.frame = index + 1;
+    f.ipBytes += seg.ipBytes;
+    this.lastNs = t;
+    this.lastIndex = seg.index;
+    this.frame = seg.index + 1;
 
     let wscaleOption = -1;
     if (syn) {
-      for (const o of tcp.options) {
-        if (o.kind === 'mss') f.mss = o.mss;
-        else if (o.kind === 'wscale') wscaleOption = f.wscale = o.shift;
-        else if (o.kind === 'sackOK') f.sackOK = true;
-        else if (o.kind === 'ts') f.timestamps = true;
-      }
+      if (seg.mss >= 0) f.mss = seg.mss;
+      if (seg.wscale >= 0) wscaleOption = f.wscale = seg.wscale;
+      if (seg.sackOK) f.sackOK = true;
+      if (seg.timestamps) f.timestamps = true;
       if (!ack) {
-        if (this.synNs < 0n) this.synNs = pkt.tsNs;
+        if (this.synNs < 0) this.synNs = t;
         this.synSeen = true;
         if (this.opener < 0) this.opener = dir;
-      } else if (this.synAckNs < 0n) {
-        this.synAckNs = pkt.tsNs;
+      } else if (this.synAckNs < 0) {
+        this.synAckNs = t;
         if (this.opener < 0) this.opener = other;
       }
-    } else if (ack && this.synAckNs >= 0n && this.ackNs < 0n && dir === this.opener) {
-      this.ackNs = pkt.tsNs;
+    } else if (ack && this.synAckNs >= 0 && this.ackNs < 0 && dir === this.opener) {
+      this.ackNs = t;
     }
-    if (!this.baseSet[dir]) {
-      this.base[dir] = syn ? tcp.seq : (tcp.seq - 1) >>> 0;
-      this.baseSet[dir] = true;
-    }
-    if (!this.baseSet[other] && ack) {
-      this.base[other] = (tcp.ack - 1) >>> 0;
-      this.baseSet[other] = true;
+    if (dir === 0) {
+      if (!this.baseSet0) {
+        this.base0 = syn ? seg.seq : (seg.seq - 1) >>> 0;
+        this.baseSet0 = true;
+      }
+      if (!this.baseSet1 && ack) {
+        this.base1 = (seg.ack - 1) >>> 0;
+        this.baseSet1 = true;
+      }
+    } else {
+      if (!this.baseSet1) {
+        this.base1 = syn ? seg.seq : (seg.seq - 1) >>> 0;
+        this.baseSet1 = true;
+      }
+      if (!this.baseSet0 && ack) {
+        this.base0 = (seg.ack - 1) >>> 0;
+        this.baseSet0 = true;
+      }
     }
     if ((fin || rst) && this.closer < 0) this.closer = dir;
     if (fin) {
-      this.finSent[dir] = true;
-      if (f.finNs < 0n) f.finNs = pkt.tsNs;
+      if (dir === 0) this.finSent0 = true;
+      else this.finSent1 = true;
+      if (f.finNs < 0) f.finNs = t;
     }
-    if (rst) this.rstSent[dir] = true;
+    if (rst) {
+      if (dir === 0) this.rstSent0 = true;
+      else this.rstSent1 = true;
+    }
 
     // Scratch inputs are reused across packets (the hot path allocates nothing here).
     const w = WS_SCRATCH;
     w.frame = this.frame;
-    w.tsNs = pkt.tsNs;
-    w.seq = tcp.seq;
-    w.ack = tcp.ack;
+    w.tsNs = t;
+    w.seq = seg.seq;
+    w.ack = seg.ack;
     w.seglen = len;
     w.tcpFlags = flags;
-    w.window = tcp.window;
+    w.window = seg.window;
     w.wscaleOption = wscaleOption;
     w.firstRttNs = this.firstRttNs();
     analyzeWsSegment(this.ws[dir], this.ws[other], w, ws);
     const z = ZEEK_SCRATCH;
     z.isOrig = dir === 0;
-    z.seq = tcp.seq;
-    z.ack = tcp.ack;
+    z.seq = seg.seq;
+    z.ack = seg.ack;
     z.len = len;
     z.flags = flags;
-    z.window = tcp.window;
+    z.window = seg.window;
     z.ackedUnseen = (ws.mask & WS.ACK_LOST_PACKET) !== 0;
     updateZeek(this.history, this.zeek[dir], this.zeek[other], z);
     const l = LINUX_SCRATCH;
-    l.index = index;
-    l.tsNs = pkt.tsNs;
-    l.seq = tcp.seq;
-    l.ack = tcp.ack;
+    l.index = seg.index;
+    l.tsNs = t;
+    l.seq = seg.seq;
+    l.ack = seg.ack;
     l.len = len;
     l.syn = syn;
     l.fin = fin;
@@ -245,19 +348,19 @@ export class Connection {
     l.ackFlag = ack;
     inferLinux(this.linux[dir], this.linux[other], l, transitions);
     if (len > 0 && !rst) {
-      f.lastDataSeq = tcp.seq;
+      f.lastDataSeq = seg.seq;
       f.lastDataLen = len;
-      f.lastDataNs = pkt.tsNs;
+      f.lastDataNs = t;
       f.lastDataAcked = false;
     }
     const l0 = this.linux[0].state;
     const l1 = this.linux[1].state;
     this.closed =
-      this.rstSent[0] ||
-      this.rstSent[1] ||
+      this.rstSent0 ||
+      this.rstSent1 ||
       ((l0 === 'CLOSE' || l0 === undefined) &&
         (l1 === 'CLOSE' || l1 === undefined) &&
-        this.finSent[0] &&
-        this.finSent[1]);
+        this.finSent0 &&
+        this.finSent1);
   }
 }

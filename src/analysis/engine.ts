@@ -9,11 +9,14 @@
  * `stats.evictedClosed` / `stats.evictedOpen` count them, and each evicted connection's summary
  * is handed to `onConnection` at once. Per-packet results are only built when `perPacket`.
  */
-import type { Endpoint, StateEvent } from '../events.js';
+import type { StateEvent } from '../events.js';
+import { ipv6String } from '../wire/addr.js';
+import type { FrameDecoder } from '../wire/frame.js';
 import { TCP_FLAG, type DecodedPacket } from '../wire/packet.js';
-import { Connection } from './connection.js';
+import { TCPOPT } from '../wire/tcp-options.js';
+import { Connection, Segment, type ConnAddrs } from './connection.js';
 import type { Transition } from './linux-state.js';
-import { buildNotes, classifyVerdicts, type Before } from './notes.js';
+import { buildNotes, classifyVerdicts, verdictNames, type Before } from './notes.js';
 import { summarizeConnection } from './summary.js';
 import type { AnalyzerStats, ConnectionSummary, InferredTransition, PacketAnalysis } from './types.js';
 import { flagNames, WS, type WsResult } from './wireshark-flags.js';
@@ -25,6 +28,11 @@ export interface AnalyzerOptions {
   readonly perPacket?: boolean;
   /** Called with each connection's summary when it leaves the table (eviction or finish). */
   readonly onConnection?: (summary: ConnectionSummary) => void;
+  /**
+   * Called with each connection itself when it leaves the table, before it is dropped: for
+   * reporters that read the live state instead of a summary object (the streaming `--summary`).
+   */
+  readonly onRetire?: (conn: Connection, analyzer: TcpAnalyzer) => void;
   /**
    * A closed connection (RST seen, or FINs both ways and acknowledged) leaves the table once the
    * capture's clock is this far past its last packet (default 2 s), so the table holds only
@@ -38,23 +46,64 @@ export interface AnalyzerOptions {
 
 const NO_TRANSITIONS: Transition[] = [];
 
-function matches(c: Connection, src: string, sport: number, dst: string, dport: number): boolean {
-  const o = c.orig;
-  const r = c.resp;
-  return (
-    (o.port === sport && r.port === dport && o.addr === src && r.addr === dst) ||
-    (o.port === dport && r.port === sport && o.addr === dst && r.addr === src)
-  );
+/** Dotted-quad text (as decodePacket prints IPv4) to its 32-bit value; -1 if it is not one. */
+function parseIpv4(s: string): number {
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return -1;
+  return v * 256 + part;
 }
 
-/** Same text as `flowKey` (events.ts) without building Endpoint objects per packet. */
-function directionFreeKey(a: string, ap: number, b: string, bp: number): string {
+/** Direction-free 31-bit hash of an IPv4 4-tuple. */
+function hash4(a: number, ap: number, b: number, bp: number): number {
+  let lo = a;
+  let hi = b;
+  let lp = ap;
+  let hp = bp;
+  if (a > b || (a === b && ap > bp)) {
+    lo = b;
+    hi = a;
+    lp = bp;
+    hp = ap;
+  }
+  let h = Math.imul(lo ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ hi, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ ((lp << 16) | hp), 0x27d4eb2f);
+  return (h ^ (h >>> 15)) & 0x3fffffff;
+}
+
+/** The direction-free key of an IPv6 (or other textual) 4-tuple: `flowKey`'s text. */
+function textKey(a: string, ap: number, b: string, bp: number): string {
   const aFirst = a !== b ? a < b : ap < bp;
   return aFirst ? `${a}.${ap}-${b}.${bp}` : `${b}.${bp}-${a}.${ap}`;
 }
 
+/** The packet's addresses, as the flow table reads them. */
+interface PacketAddrs {
+  v6: boolean;
+  src4: number;
+  dst4: number;
+  src6: string;
+  dst6: string;
+}
+
 /**
- * Feed packets in capture order with `add`, then call `finish`.
+ * Feed packets in capture order with `add` (decoded packets) or `addFrame` (a `FrameDecoder`
+ * that just decoded a frame: no per-packet objects), then call `finish`.
  * @example
  * const analyzer = new TcpAnalyzer();
  * for (const [i, p] of packets.entries()) analyzer.add(p, i);
@@ -70,16 +119,31 @@ export class TcpAnalyzer {
     evictedOpen: 0,
     maxTableSize: 0,
   };
-  private readonly table = new Map<string, Connection>();
+  /** IPv4 flows: hash -> chain of connections (Connection.nextInBucket). */
+  private readonly table4 = new Map<number, Connection>();
+  /** IPv6 flows by their text key. */
+  private readonly table6 = new Map<string, Connection>();
+  private tableSize = 0;
+  /** Live connections in order of creation (retired ones are skipped and swept). */
+  private readonly order: Connection[] = [];
+  private orderHead = 0;
   private readonly closedQueue: Connection[] = [];
   private closedHead = 0;
   private readonly done: ConnectionSummary[] = [];
   private readonly maxConnections: number;
   private readonly perPacket: boolean;
-  private readonly lingerNs: bigint;
+  private readonly retain: boolean;
+  private readonly lingerNs: number;
   private readonly ws: WsResult = { mask: 0, dupAckNum: 0, dupAckFrame: 0 };
+  private readonly seg = new Segment();
+  private readonly addrs: PacketAddrs = { v6: false, src4: 0, dst4: 0, src6: '', dst6: '' };
   private nextIndex = 0;
   private lastConn: Connection | undefined;
+  /** The time origin: engine times are ns since the first packet (`t0Sec` s + `t0Frac` ns). */
+  private t0Set = false;
+  private t0Sec = 0;
+  private t0Frac = 0;
+  private t0Big = 0n;
   private readonly before: { -readonly [K in keyof Before]: Before[K] } = {
     senderState: undefined,
     receiverState: undefined,
@@ -94,10 +158,16 @@ export class TcpAnalyzer {
   constructor(private readonly options: AnalyzerOptions = {}) {
     this.maxConnections = Math.max(1, options.maxConnections ?? 65_536);
     this.perPacket = options.perPacket ?? true;
-    this.lingerNs = options.closedLingerNs ?? 2_000_000_000n;
+    this.retain = options.retainSummaries ?? true;
+    this.lingerNs = Number(options.closedLingerNs ?? 2_000_000_000n);
   }
 
-  /** Analyse one packet. `index` defaults to the count of packets added so far. */
+  /** The analyzer's time origin (CLOCK_REALTIME ns of its first packet; 0n before any). */
+  get originNs(): bigint {
+    return this.t0Big;
+  }
+
+  /** Analyse one decoded packet. `index` defaults to the count of packets added so far. */
   add(pkt: DecodedPacket, index: number = this.nextIndex): PacketAnalysis | undefined {
     this.nextIndex = index + 1;
     this.stats.packets++;
@@ -107,80 +177,234 @@ export class TcpAnalyzer {
       this.stats.skippedPackets++;
       return undefined;
     }
-    this.stats.tcpPackets++;
-    if (this.closedHead < this.closedQueue.length) this.expireClosed(pkt.tsNs);
-    // Fast path: consecutive packets usually belong to the same connection.
-    const last = this.lastConn;
-    let conn: Connection | undefined;
-    let key: string;
-    if (last && !last.retired && matches(last, ip.src, tcp.srcPort, ip.dst, tcp.dstPort)) {
-      conn = last;
-      key = last.key;
-    } else {
-      key = directionFreeKey(ip.src, tcp.srcPort, ip.dst, tcp.dstPort);
-      conn = this.table.get(key);
-    }
-    const pureSyn = (tcp.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === TCP_FLAG.SYN;
-    let reused = false;
-    if (conn && pureSyn) {
-      const d = conn.orig.port === tcp.srcPort && conn.orig.addr === ip.src ? 0 : 1;
-      if (conn.baseSet[d] && conn.base[d] !== tcp.seq) {
-        this.retire(conn, false);
-        conn = undefined;
-        reused = true;
+    if (!this.t0Set) this.setOrigin(Number(pkt.tsNs / 1_000_000_000n), Number(pkt.tsNs % 1_000_000_000n));
+    const seg = this.seg;
+    seg.index = index;
+    seg.t = Number(pkt.tsNs - this.t0Big);
+    seg.srcPort = tcp.srcPort;
+    seg.dstPort = tcp.dstPort;
+    seg.seq = tcp.seq;
+    seg.ack = tcp.ack;
+    seg.flags = tcp.flags;
+    seg.window = tcp.window;
+    seg.len = pkt.payloadLength;
+    seg.ipBytes = ip.headerLength + ip.payloadLength;
+    seg.mss = -1;
+    seg.wscale = -1;
+    seg.sackOK = false;
+    seg.timestamps = false;
+    if (tcp.flags & TCP_FLAG.SYN) {
+      for (const o of tcp.options) {
+        if (o.kind === 'mss') seg.mss = o.mss;
+        else if (o.kind === 'wscale') seg.wscale = o.shift;
+        else if (o.kind === 'sackOK') seg.sackOK = true;
+        else if (o.kind === 'ts') seg.timestamps = true;
       }
     }
-    if (!conn) {
-      const src: Endpoint = { addr: ip.src, port: tcp.srcPort };
-      const dst: Endpoint = { addr: ip.dst, port: tcp.dstPort };
-      const flipped = (tcp.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === (TCP_FLAG.SYN | TCP_FLAG.ACK);
-      conn = flipped
-        ? new Connection(++this.stats.connections, key, dst, src, pkt.tsNs, index, true)
-        : new Connection(++this.stats.connections, key, src, dst, pkt.tsNs, index, false);
-      this.makeRoom();
-      this.table.set(key, conn);
-      if (this.table.size > this.stats.maxTableSize) this.stats.maxTableSize = this.table.size;
+    const a = this.addrs;
+    const src4 = ip.version === 4 ? parseIpv4(ip.src) : -1;
+    const dst4 = ip.version === 4 ? parseIpv4(ip.dst) : -1;
+    a.v6 = src4 < 0 || dst4 < 0;
+    a.src4 = src4;
+    a.dst4 = dst4;
+    a.src6 = ip.src;
+    a.dst6 = ip.dst;
+    return this.process(seg, a);
+  }
+
+  /**
+   * Analyse the frame `d` just decoded (its `decode` returned true), captured at `tsSec` s +
+   * `tsFracNs` ns. Frames that did not decode fully go through `add(d.toPacket())` instead, so
+   * both paths see the same packets.
+   */
+  addFrame(
+    d: FrameDecoder,
+    tsSec: number,
+    tsFracNs: number,
+    index: number = this.nextIndex,
+  ): PacketAnalysis | undefined {
+    this.nextIndex = index + 1;
+    this.stats.packets++;
+    if (!d.hasTcp || d.fragmentOffset !== 0) {
+      this.stats.skippedPackets++;
+      return undefined;
     }
-    this.lastConn = conn;
-    const dir: 0 | 1 = conn.orig.port === tcp.srcPort && conn.orig.addr === ip.src ? 0 : 1;
-    const before = this.captureBefore(conn, dir);
-    const wasClosed = conn.closed;
-    const transitions: Transition[] = this.perPacket ? [] : NO_TRANSITIONS;
-    if (!this.perPacket) NO_TRANSITIONS.length = 0;
-    conn.processSegment(pkt, tcp, dir, index, this.ws, transitions);
-    if (reused) this.ws.mask |= WS.REUSED_PORTS;
-    const mask = this.ws.mask;
-    if (mask !== 0) for (const name of flagNames(mask)) conn.count(name);
-    const verdicts = classifyVerdicts(conn, dir, tcp.flags, pkt.payloadLength, before);
-    for (const v of verdicts) conn.count(v);
-    if (conn.closed && !wasClosed) this.pushClosed(conn);
-    if (!this.perPacket) return undefined;
-    const other = (1 - dir) as 0 | 1;
-    const relSeq = (tcp.seq - conn.base[dir]) >>> 0;
-    const relAck = (tcp.flags & TCP_FLAG.ACK) !== 0 ? (tcp.ack - conn.base[other]) >>> 0 : 0;
-    const inferred = transitions.map((t) => this.toInferred(conn, dir, t, index, pkt.tsNs));
-    const result: PacketAnalysis = {
-      index,
-      connId: conn.id,
-      fromOrig: dir === 0,
-      relSeq,
-      relAck,
-      flags: flagNames(mask),
-      verdicts,
-      ...(mask & WS.DUPLICATE_ACK
-        ? { dupAckNum: this.ws.dupAckNum, dupAckOfIndex: this.ws.dupAckFrame - 1 }
-        : {}),
-      transitions: inferred,
-      notes: buildNotes(conn, dir, pkt, tcp, this.ws, verdicts, transitions, before, relSeq, relAck),
-    };
-    return result;
+    if (!this.t0Set) this.setOrigin(tsSec, tsFracNs);
+    const seg = this.seg;
+    seg.index = index;
+    seg.t = (tsSec - this.t0Sec) * 1e9 + (tsFracNs - this.t0Frac);
+    seg.srcPort = d.srcPort;
+    seg.dstPort = d.dstPort;
+    seg.seq = d.seq;
+    seg.ack = d.ack;
+    seg.flags = d.flags;
+    seg.window = d.window;
+    seg.len = d.payloadLength;
+    seg.ipBytes = d.ipHeaderLength + d.ipPayloadLength;
+    seg.mss = -1;
+    seg.wscale = -1;
+    seg.sackOK = false;
+    seg.timestamps = false;
+    if (d.flags & TCP_FLAG.SYN) readSynOptions(d.frame, d.optionsStart, d.optionsEnd, seg);
+    const a = this.addrs;
+    if (d.ipVersion === 4) {
+      a.v6 = false;
+      a.src4 = d.src4;
+      a.dst4 = d.dst4;
+    } else {
+      a.v6 = true;
+      a.src6 = ipv6String(d.frame, d.srcAddrOffset);
+      a.dst6 = ipv6String(d.frame, d.dstAddrOffset);
+    }
+    return this.process(seg, a);
   }
 
   /** Summaries of every connection (evicted ones included), ordered by id, and the stats. */
   finish(): { connections: ConnectionSummary[]; stats: AnalyzerStats } {
-    for (const conn of [...this.table.values()]) this.retire(conn, false);
+    // retire() sweeps `order`, so walk a copy.
+    for (const c of this.order.slice(this.orderHead)) if (!c.retired) this.retire(c, false);
+    this.order.length = 0;
+    this.orderHead = 0;
     const connections = this.done.sort((a, b) => a.id - b.id);
     return { connections, stats: this.stats };
+  }
+
+  /** The summary row of a connection (for `onRetire` consumers). */
+  summarize(conn: Connection): ConnectionSummary {
+    return summarizeConnection(conn, this.t0Big);
+  }
+
+  private setOrigin(sec: number, frac: number): void {
+    this.t0Set = true;
+    this.t0Sec = sec;
+    this.t0Frac = frac;
+    this.t0Big = BigInt(sec) * 1_000_000_000n + BigInt(frac);
+  }
+
+  private process(seg: Segment, a: PacketAddrs): PacketAnalysis | undefined {
+    this.stats.tcpPackets++;
+    if (this.closedHead < this.closedQueue.length) this.expireClosed(seg.t);
+    // Fast path: consecutive packets usually belong to the same connection.
+    const last = this.lastConn;
+    let conn: Connection | undefined;
+    let dir: 0 | 1 | -1 = -1;
+    if (last && !last.retired) dir = direction(last, a, seg.srcPort, seg.dstPort);
+    if (dir >= 0) conn = last;
+    else {
+      conn = this.lookup(a, seg.srcPort, seg.dstPort);
+      if (conn) dir = direction(conn, a, seg.srcPort, seg.dstPort);
+    }
+    const flags = seg.flags;
+    const pureSyn = (flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === TCP_FLAG.SYN;
+    let reused = false;
+    if (conn && pureSyn && conn.baseSet(dir as 0 | 1) && conn.base(dir as 0 | 1) !== seg.seq) {
+      this.retire(conn, false);
+      conn = undefined;
+      reused = true;
+    }
+    if (!conn) {
+      const flipped = (flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === (TCP_FLAG.SYN | TCP_FLAG.ACK);
+      const addrs: ConnAddrs = flipped
+        ? {
+            v6: a.v6,
+            origAddr4: a.dst4,
+            respAddr4: a.src4,
+            origAddr6: a.v6 ? a.dst6 : '',
+            respAddr6: a.v6 ? a.src6 : '',
+            origPort: seg.dstPort,
+            respPort: seg.srcPort,
+          }
+        : {
+            v6: a.v6,
+            origAddr4: a.src4,
+            respAddr4: a.dst4,
+            origAddr6: a.v6 ? a.src6 : '',
+            respAddr6: a.v6 ? a.dst6 : '',
+            origPort: seg.srcPort,
+            respPort: seg.dstPort,
+          };
+      conn = new Connection(++this.stats.connections, addrs, seg.t, seg.index, flipped);
+      this.makeRoom();
+      this.insert(conn);
+      dir = flipped ? 1 : 0;
+    }
+    this.lastConn = conn;
+    const d = dir as 0 | 1;
+    const before = this.captureBefore(conn, d);
+    const wasClosed = conn.closed;
+    const transitions: Transition[] = this.perPacket ? [] : NO_TRANSITIONS;
+    if (!this.perPacket) NO_TRANSITIONS.length = 0;
+    conn.processSegment(seg, d, this.ws, transitions);
+    if (reused) this.ws.mask |= WS.REUSED_PORTS;
+    const mask = this.ws.mask;
+    const verdicts = classifyVerdicts(conn, d, flags, seg.len, before);
+    if ((mask | verdicts) !== 0) conn.countMask(mask | verdicts);
+    if (conn.closed && !wasClosed) this.pushClosed(conn);
+    if (!this.perPacket) return undefined;
+    const other = (1 - d) as 0 | 1;
+    const relSeq = (seg.seq - conn.base(d)) >>> 0;
+    const relAck = (flags & TCP_FLAG.ACK) !== 0 ? (seg.ack - conn.base(other)) >>> 0 : 0;
+    const c = conn;
+    const inferred = transitions.map((t) => this.toInferred(c, d, t, seg.index, seg.t));
+    const result: PacketAnalysis = {
+      index: seg.index,
+      connId: conn.id,
+      fromOrig: d === 0,
+      relSeq,
+      relAck,
+      flags: flagNames(mask),
+      verdicts: verdictNames(verdicts),
+      ...(mask & WS.DUPLICATE_ACK
+        ? { dupAckNum: this.ws.dupAckNum, dupAckOfIndex: this.ws.dupAckFrame - 1 }
+        : {}),
+      transitions: inferred,
+      notes: buildNotes(conn, d, seg, this.ws, verdicts, transitions, before, relSeq, relAck),
+    };
+    return result;
+  }
+
+  private lookup(a: PacketAddrs, sport: number, dport: number): Connection | undefined {
+    if (a.v6) return this.table6.get(textKey(a.src6, sport, a.dst6, dport));
+    for (let c = this.table4.get(hash4(a.src4, sport, a.dst4, dport)); c; c = c.nextInBucket) {
+      if (direction(c, a, sport, dport) >= 0) return c;
+    }
+    return undefined;
+  }
+
+  private insert(conn: Connection): void {
+    const x = conn.addrs;
+    if (x.v6) this.table6.set(textKey(x.origAddr6, x.origPort, x.respAddr6, x.respPort), conn);
+    else {
+      const h = hash4(x.origAddr4, x.origPort, x.respAddr4, x.respPort);
+      conn.nextInBucket = this.table4.get(h);
+      this.table4.set(h, conn);
+    }
+    this.tableSize++;
+    if (this.tableSize > this.stats.maxTableSize) this.stats.maxTableSize = this.tableSize;
+    this.order.push(conn);
+  }
+
+  private remove(conn: Connection): void {
+    const x = conn.addrs;
+    if (x.v6) {
+      const k = textKey(x.origAddr6, x.origPort, x.respAddr6, x.respPort);
+      if (this.table6.get(k) === conn) {
+        this.table6.delete(k);
+        this.tableSize--;
+      }
+      return;
+    }
+    const h = hash4(x.origAddr4, x.origPort, x.respAddr4, x.respPort);
+    let prev: Connection | undefined;
+    for (let c = this.table4.get(h); c; prev = c, c = c.nextInBucket) {
+      if (c !== conn) continue;
+      if (prev) prev.nextInBucket = c.nextInBucket;
+      else if (c.nextInBucket) this.table4.set(h, c.nextInBucket);
+      else this.table4.delete(h);
+      c.nextInBucket = undefined;
+      this.tableSize--;
+      return;
+    }
   }
 
   /** Fill the reused `before` scratch object (read synchronously by the verdicts and notes). */
@@ -194,7 +418,7 @@ export class TcpAnalyzer {
     b.senderBytesReceived = s.bytesReceived;
     b.senderSentAfterReceive = s.bytesSentAfterLastReceive;
     b.resetSeen = s.resetSeen || r.resetSeen;
-    b.synAckSeen = conn.synAckNs >= 0n;
+    b.synAckSeen = conn.synAckNs >= 0;
     b.senderNextSeq = conn.ws[dir].nextseq;
     return b;
   }
@@ -204,15 +428,15 @@ export class TcpAnalyzer {
     dir: 0 | 1,
     t: Transition,
     index: number,
-    tsNs: bigint,
+    tNs: number,
   ): InferredTransition {
     const side = t.who === 'sender' ? dir : 1 - dir;
     const local = side === 0 ? conn.orig : conn.resp;
     const remote = side === 0 ? conn.resp : conn.orig;
-    const atNs = t.atNs ?? tsNs;
+    const atNs = t.atNs ?? tNs;
     const event: StateEvent = {
       kind: 'state',
-      tsNs: atNs,
+      tsNs: this.t0Big + BigInt(atNs),
       lens: 'wire',
       flow: conn.key,
       local,
@@ -226,31 +450,30 @@ export class TcpAnalyzer {
   }
 
   private makeRoom(): void {
-    if (this.table.size < this.maxConnections) return;
+    if (this.tableSize < this.maxConnections) return;
     while (this.closedHead < this.closedQueue.length) {
       const c = this.closedQueue[this.closedHead++]!;
-      if (this.table.get(c.key) === c) {
+      if (!c.retired) {
         this.stats.evictedClosed++;
         this.retire(c, true);
         return;
       }
     }
-    const oldest = this.table.values().next().value;
-    if (oldest) {
-      this.stats.evictedOpen++;
-      this.retire(oldest, true);
+    while (this.orderHead < this.order.length) {
+      const c = this.order[this.orderHead++]!;
+      if (!c.retired) {
+        this.stats.evictedOpen++;
+        this.retire(c, true);
+        return;
+      }
     }
   }
 
   /** Retire closed connections whose last packet is older than the linger time. */
-  private expireClosed(nowNs: bigint): void {
+  private expireClosed(nowNs: number): void {
     while (this.closedHead < this.closedQueue.length) {
       const c = this.closedQueue[this.closedHead]!;
-      if (this.table.get(c.key) !== c || c.retired) {
-        this.closedHead++;
-        continue;
-      }
-      if (!c.closed) {
+      if (c.retired || !c.closed) {
         this.closedHead++;
         continue;
       }
@@ -258,7 +481,10 @@ export class TcpAnalyzer {
       this.closedHead++;
       this.retire(c, false);
     }
-    this.compactQueue();
+    if (this.closedHead > 4096 && this.closedHead * 2 > this.closedQueue.length) {
+      this.closedQueue.splice(0, this.closedHead);
+      this.closedHead = 0;
+    }
   }
 
   /**
@@ -271,7 +497,7 @@ export class TcpAnalyzer {
   private pushClosed(conn: Connection): void {
     const q = this.closedQueue;
     q.push(conn);
-    if (q.length - this.closedHead <= 2 * this.table.size + 1024) return;
+    if (q.length - this.closedHead <= 2 * this.tableSize + 1024) return;
     let w = 0;
     for (let r = this.closedHead; r < q.length; r++) {
       const c = q[r]!;
@@ -281,20 +507,69 @@ export class TcpAnalyzer {
     this.closedHead = 0;
   }
 
-  private compactQueue(): void {
-    if (this.closedHead > 4096 && this.closedHead * 2 > this.closedQueue.length) {
-      this.closedQueue.splice(0, this.closedHead);
-      this.closedHead = 0;
+  /** Sweep retired connections out of the creation-order list (amortised like pushClosed). */
+  private sweepOrder(): void {
+    const q = this.order;
+    if (q.length - this.orderHead <= 2 * this.tableSize + 1024) return;
+    let w = 0;
+    for (let r = this.orderHead; r < q.length; r++) {
+      const c = q[r]!;
+      if (!c.retired) q[w++] = c;
     }
+    q.length = w;
+    this.orderHead = 0;
   }
 
   private retire(conn: Connection, evicted: boolean): void {
-    if (this.table.get(conn.key) === conn) this.table.delete(conn.key);
+    this.remove(conn);
     conn.retired = true;
     conn.evicted = evicted;
-    const summary = summarizeConnection(conn);
-    if (this.options.retainSummaries ?? true) this.done.push(summary);
-    this.options.onConnection?.(summary);
+    if (this.lastConn === conn) this.lastConn = undefined;
+    this.options.onRetire?.(conn, this);
+    if (this.retain || this.options.onConnection) {
+      const summary = summarizeConnection(conn, this.t0Big);
+      if (this.retain) this.done.push(summary);
+      this.options.onConnection?.(summary);
+    }
+    this.sweepOrder();
+  }
+}
+
+/** 0 when the packet goes orig -> resp, 1 when resp -> orig, -1 when it is another flow. */
+function direction(c: Connection, a: PacketAddrs, sport: number, dport: number): 0 | 1 | -1 {
+  const x = c.addrs;
+  if (x.v6 !== a.v6) return -1;
+  if (x.v6) {
+    if (x.origPort === sport && x.respPort === dport && x.origAddr6 === a.src6 && x.respAddr6 === a.dst6)
+      return 0;
+    if (x.origPort === dport && x.respPort === sport && x.origAddr6 === a.dst6 && x.respAddr6 === a.src6)
+      return 1;
+    return -1;
+  }
+  if (x.origPort === sport && x.respPort === dport && x.origAddr4 === a.src4 && x.respAddr4 === a.dst4)
+    return 0;
+  if (x.origPort === dport && x.respPort === sport && x.origAddr4 === a.dst4 && x.respAddr4 === a.src4)
+    return 1;
+  return -1;
+}
+
+/** MSS, window scale, SACK-permitted and timestamps from a SYN's (well-formed) options. */
+function readSynOptions(f: Uint8Array, start: number, end: number, seg: Segment): void {
+  let o = start;
+  while (o < end) {
+    const kind = f[o] as number;
+    if (kind === TCPOPT.EOL) return;
+    if (kind === TCPOPT.NOP) {
+      o++;
+      continue;
+    }
+    const len = f[o + 1] as number;
+    if (len < 2) return;
+    if (kind === TCPOPT.MSS) seg.mss = ((f[o + 2] as number) << 8) | (f[o + 3] as number);
+    else if (kind === TCPOPT.WSCALE) seg.wscale = Math.min(f[o + 2] as number, 14);
+    else if (kind === TCPOPT.SACK_PERMITTED) seg.sackOK = true;
+    else if (kind === TCPOPT.TIMESTAMP) seg.timestamps = true;
+    o += len;
   }
 }
 

@@ -35,7 +35,7 @@ export interface LinuxEndpoint {
   finAcked: boolean;
   /** Index/time of the packet that moved us to FIN_WAIT2 (for the orphan case). */
   finWait2Index: number;
-  finWait2Ns: bigint;
+  finWait2Ns: number;
   peerFinSeen: boolean;
   /** Highest sequence end seen from this endpoint (the peer's rcv_nxt if nothing was lost). */
   sndNxt: number;
@@ -58,7 +58,7 @@ export function newLinuxEndpoint(): LinuxEndpoint {
     finSent: false,
     finAcked: false,
     finWait2Index: -1,
-    finWait2Ns: 0n,
+    finWait2Ns: 0,
     peerFinSeen: false,
     sndNxt: 0,
     sndNxtSet: false,
@@ -77,7 +77,8 @@ export interface Transition {
   readonly note?: 'time-wait' | 'orphan-time-wait';
   /** Set when the transition happened at an earlier packet (orphaned FIN_WAIT2). */
   readonly atIndex?: number;
-  readonly atNs?: bigint;
+  /** ns since the analyzer's first packet. */
+  readonly atNs?: number;
 }
 
 const SYNCHRONIZED: ReadonlySet<TcpState | undefined> = new Set<TcpState | undefined>([
@@ -96,7 +97,8 @@ export function isSynchronized(ep: LinuxEndpoint): boolean {
 
 export interface LinuxSegment {
   readonly index: number;
-  readonly tsNs: bigint;
+  /** ns since the analyzer's first packet. */
+  readonly tsNs: number;
   readonly seq: number;
   readonly ack: number;
   readonly len: number;

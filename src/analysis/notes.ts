@@ -14,8 +14,8 @@
  */
 import type { Endpoint, TcpState } from '../events.js';
 import type { ExplainParams } from '../report/explain/index.js';
-import { TCP_FLAG, type DecodedPacket, type TcpHeader } from '../wire/packet.js';
-import type { Connection } from './connection.js';
+import { TCP_FLAG } from '../wire/packet.js';
+import { VERDICT, type Connection, type Segment } from './connection.js';
 import type { Transition } from './linux-state.js';
 import type { AnalysisFlag, AnalysisNote, VerdictFlag } from './types.js';
 import { flagNames, type WsResult } from './wireshark-flags.js';
@@ -42,31 +42,45 @@ const GONE: ReadonlySet<TcpState | undefined> = new Set<TcpState | undefined>([
   'TIME_WAIT',
 ]);
 
-const NONE: VerdictFlag[] = [];
-const DATA_AFTER_RST: VerdictFlag[] = ['data-after-rst'];
-const DATA_AFTER_FIN: VerdictFlag[] = ['data-after-fin'];
+const VERDICT_NAMES: readonly [number, VerdictFlag][] = [
+  [VERDICT.DATA_AFTER_FIN, 'data-after-fin'],
+  [VERDICT.RST_CLOSED_SOCKET, 'rst-closed-socket'],
+  [VERDICT.RST_REFUSED, 'rst-refused'],
+  [VERDICT.RST_UNREAD_DATA, 'rst-unread-data'],
+  [VERDICT.RST_ABORT, 'rst-abort'],
+  [VERDICT.DATA_AFTER_RST, 'data-after-rst'],
+];
 
-/** tcpscope's verdicts for one segment (shared arrays: do not mutate the result) (see the module comment). */
+/** The verdict names set in a VERDICT bitmask. */
+export function verdictNames(mask: number): VerdictFlag[] {
+  const out: VerdictFlag[] = [];
+  if (mask === 0) return out;
+  for (const [bit, name] of VERDICT_NAMES) if (mask & bit) out.push(name);
+  return out;
+}
+
+/** tcpscope's verdict for one segment as a VERDICT bit, or 0 (see the module comment). */
 export function classifyVerdicts(
   conn: Connection,
   dir: 0 | 1,
   flags: number,
   payloadLength: number,
   b: Before,
-): readonly VerdictFlag[] {
+): number {
   const rst = (flags & TCP_FLAG.RST) !== 0;
   if (!rst) {
-    if (payloadLength === 0) return NONE;
-    if (b.resetSeen) return DATA_AFTER_RST;
-    if (b.senderState === 'CLOSE_WAIT') return DATA_AFTER_FIN;
-    return NONE;
+    if (payloadLength === 0) return 0;
+    if (b.resetSeen) return VERDICT.DATA_AFTER_RST;
+    if (b.senderState === 'CLOSE_WAIT') return VERDICT.DATA_AFTER_FIN;
+    return 0;
   }
-  if (b.receiverState === 'SYN_SENT' || (!b.synAckSeen && conn.opener === 1 - dir)) return ['rst-refused'];
-  if (b.resetSeen) return [];
+  if (b.receiverState === 'SYN_SENT' || (!b.synAckSeen && conn.opener === 1 - dir))
+    return VERDICT.RST_REFUSED;
+  if (b.resetSeen) return 0;
   if (b.receiverLastSentData && (GONE.has(b.senderState) || b.senderState === undefined))
-    return ['rst-closed-socket'];
-  if (b.senderBytesReceived > 0 && b.senderSentAfterReceive === 0) return ['rst-unread-data'];
-  return ['rst-abort'];
+    return VERDICT.RST_CLOSED_SOCKET;
+  if (b.senderBytesReceived > 0 && b.senderSentAfterReceive === 0) return VERDICT.RST_UNREAD_DATA;
+  return VERDICT.RST_ABORT;
 }
 
 function name(e: Endpoint): string {
@@ -100,16 +114,15 @@ const VERDICT_KEY = {
   'data-after-rst': 'data-after-rst',
 } as const;
 
-const DELAYED_ACK_NS = 20_000_000n;
+const DELAYED_ACK_NS = 20_000_000;
 
 /** The explanations for one packet, in display order. */
 export function buildNotes(
   conn: Connection,
   dir: 0 | 1,
-  pkt: DecodedPacket,
-  tcp: TcpHeader,
+  seg: Segment,
   ws: WsResult,
-  verdicts: readonly VerdictFlag[],
+  verdicts: number,
   transitions: readonly Transition[],
   before: Before,
   relSeq: number,
@@ -119,8 +132,8 @@ export function buildNotes(
   const other = (1 - dir) as 0 | 1;
   const me = dir === 0 ? conn.orig : conn.resp;
   const peer = dir === 0 ? conn.resp : conn.orig;
-  const len = pkt.payloadLength;
-  const f = tcp.flags;
+  const len = seg.len;
+  const f = seg.flags;
   const syn = (f & TCP_FLAG.SYN) !== 0;
   const ackf = (f & TCP_FLAG.ACK) !== 0;
   const fin = (f & TCP_FLAG.FIN) !== 0;
@@ -128,11 +141,11 @@ export function buildNotes(
   const flags = flagNames(ws.mask);
   const retransmitted = flags.some((x) => x.includes('retransmission'));
   if (syn && !ackf && !retransmitted)
-    notes.push({ key: 'handshake-syn', params: { client: name(me), isn: tcp.seq } });
+    notes.push({ key: 'handshake-syn', params: { client: name(me), isn: seg.seq } });
   if (syn && ackf && !retransmitted)
     notes.push({ key: 'handshake-synack', params: { server: name(me), ack: relAck } });
-  if (!syn && conn.synNs >= 0n && conn.ackNs >= 0n && transitions.some((t) => t.to === 'SYN_RECV')) {
-    const rttUs = Number((conn.ackNs - conn.synNs) / 1000n);
+  if (!syn && conn.synNs >= 0 && conn.ackNs >= 0 && transitions.some((t) => t.to === 'SYN_RECV')) {
+    const rttUs = Math.trunc((conn.ackNs - conn.synNs) / 1000);
     notes.push({ key: 'handshake-ack', params: { rttUs } });
     const [a, b] = conn.facts;
     notes.push({
@@ -155,8 +168,8 @@ export function buildNotes(
         ws,
         conn,
         dir,
-        tcp.window,
-        (tcp.seq - before.senderNextSeq) | 0,
+        seg.window,
+        (seg.seq - before.senderNextSeq) | 0,
       ),
     });
   if (len > 0 && !rst && !retransmitted) {
@@ -167,29 +180,29 @@ export function buildNotes(
   if (ackf && !rst && !syn) {
     const dataEnd = (pf.lastDataSeq + pf.lastDataLen) >>> 0;
     const peerFin = conn.linux[other];
-    if (!pf.lastDataAcked && pf.lastDataLen > 0 && tcp.ack === dataEnd) {
+    if (!pf.lastDataAcked && pf.lastDataLen > 0 && seg.ack === dataEnd) {
       pf.lastDataAcked = true;
-      const start = (pf.lastDataSeq - conn.base[other]) >>> 0;
+      const start = (pf.lastDataSeq - conn.base(other)) >>> 0;
       notes.push({ key: 'ack-next', params: { ack: relAck, seq: start, length: pf.lastDataLen } });
-      const delay = pkt.tsNs - pf.lastDataNs;
+      const delay = seg.t - pf.lastDataNs;
       if (len === 0 && delay >= DELAYED_ACK_NS)
-        notes.push({ key: 'delayed-ack', params: { delayMs: Number(delay / 1_000_000n) } });
+        notes.push({ key: 'delayed-ack', params: { delayMs: Math.trunc(delay / 1_000_000) } });
     } else if (
       peerFin.finSent &&
-      tcp.ack === peerFin.finEnd &&
+      seg.ack === peerFin.finEnd &&
       transitions.some(
         (t) =>
           t.who === 'receiver' && (t.from === 'FIN_WAIT1' || t.from === 'LAST_ACK' || t.from === 'CLOSING'),
       )
     ) {
       notes.push({ key: 'fin-takes-one-seq', params: { ack: relAck, seq: (relAck - 1) >>> 0 } });
-      const delay = pkt.tsNs - pf.finNs;
-      if (len === 0 && pf.finNs >= 0n && delay >= DELAYED_ACK_NS) {
-        notes.push({ key: 'delayed-ack', params: { delayMs: Number(delay / 1_000_000n) } });
+      const delay = seg.t - pf.finNs;
+      if (len === 0 && pf.finNs >= 0 && delay >= DELAYED_ACK_NS) {
+        notes.push({ key: 'delayed-ack', params: { delayMs: Math.trunc(delay / 1_000_000) } });
       }
     }
   }
-  for (const v of verdicts)
+  for (const v of verdictNames(verdicts))
     notes.push({ key: VERDICT_KEY[v], params: { sender: name(me), port: peer.port } });
   for (const t of transitions) {
     const who = t.who === 'sender' ? me : peer;

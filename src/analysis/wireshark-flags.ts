@@ -63,10 +63,11 @@ export function flagNames(mask: number): AnalysisFlag[] {
 /** Per-direction sequence-analysis state. Zero means "not set", as in Wireshark. */
 export interface WsDirection {
   nextseq: number;
-  nextseqTimeNs: bigint;
+  /** Times are ns since the analyzer's first packet (numbers: exact for 104 days). */
+  nextseqTimeNs: number;
   maxseqtobeacked: number;
   lastack: number;
-  lastackTimeNs: bigint;
+  lastackTimeNs: number;
   /** Last raw window field; -1 before the first segment. */
   window: number;
   /** True while `window` came from a SYN (never scaled). */
@@ -81,10 +82,10 @@ export interface WsDirection {
 export function newWsDirection(): WsDirection {
   return {
     nextseq: 0,
-    nextseqTimeNs: 0n,
+    nextseqTimeNs: 0,
     maxseqtobeacked: 0,
     lastack: 0,
-    lastackTimeNs: 0n,
+    lastackTimeNs: 0,
     window: -1,
     windowFromSyn: false,
     winScale: -1,
@@ -97,7 +98,8 @@ export function newWsDirection(): WsDirection {
 /** Inputs for one segment. `frame` is the 1-based frame number (Wireshark's). */
 export interface WsSegment {
   readonly frame: number;
-  readonly tsNs: bigint;
+  /** ns since the analyzer's first packet. */
+  readonly tsNs: number;
   readonly seq: number;
   readonly ack: number;
   readonly seglen: number;
@@ -105,8 +107,8 @@ export interface WsSegment {
   readonly window: number;
   /** Window scale option on this SYN, or -1 when absent / not a SYN. */
   readonly wscaleOption: number;
-  /** Wireshark's ts_first_rtt (SYN -> first ACK), 0n when unknown. */
-  readonly firstRttNs: bigint;
+  /** Wireshark's ts_first_rtt (SYN -> first ACK), 0 when unknown. */
+  readonly firstRttNs: number;
 }
 
 export interface WsResult {
@@ -116,8 +118,8 @@ export interface WsResult {
 }
 
 const SFR = TCP_FLAG.SYN | TCP_FLAG.FIN | TCP_FLAG.RST;
-const FAST_RETRANS_WINDOW_NS = 20_000_000n;
-const DEFAULT_OOO_THRESHOLD_NS = 3_000_000n;
+const FAST_RETRANS_WINDOW_NS = 20_000_000;
+const DEFAULT_OOO_THRESHOLD_NS = 3_000_000;
 
 /** Wireshark's verify_tcp_window_scaling for SYN and SYN-ACK segments. */
 function noteWindowScaling(fwd: WsDirection, rev: WsDirection, s: WsSegment): void {
@@ -210,7 +212,7 @@ export function analyzeWsSegment(fwd: WsDirection, rev: WsDirection, s: WsSegmen
     ) {
       mask |= WS.FAST_RETRANSMISSION;
     } else {
-      const threshold = s.firstRttNs > 0n ? s.firstRttNs : DEFAULT_OOO_THRESHOLD_NS;
+      const threshold = s.firstRttNs > 0 ? s.firstRttNs : DEFAULT_OOO_THRESHOLD_NS;
       if (
         notAdvanced &&
         s.tsNs - fwd.nextseqTimeNs < threshold &&

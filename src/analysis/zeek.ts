@@ -33,9 +33,13 @@ export interface ZeekEndpoint {
   lastSyn: number;
   lastFin: number;
   lastRst: number;
-  rxmit: [count: number, threshold: number];
-  zeroWin: [count: number, threshold: number];
-  gap: [count: number, threshold: number];
+  /** ScaledHistoryEntry counters and their next thresholds (1, 10, 100, ...). */
+  rxmitCount: number;
+  rxmitNext: number;
+  zeroWinCount: number;
+  zeroWinNext: number;
+  gapCount: number;
+  gapNext: number;
 }
 
 export function newZeekEndpoint(): ZeekEndpoint {
@@ -50,9 +54,12 @@ export function newZeekEndpoint(): ZeekEndpoint {
     lastSyn: 0,
     lastFin: 0,
     lastRst: 0,
-    rxmit: [0, 1],
-    zeroWin: [0, 1],
-    gap: [0, 1],
+    rxmitCount: 0,
+    rxmitNext: 1,
+    zeroWinCount: 0,
+    zeroWinNext: 1,
+    gapCount: 0,
+    gapNext: 1,
   };
 }
 
@@ -62,7 +69,42 @@ export interface ZeekHistory {
   seen: number;
 }
 
-const HIST: Record<string, number> = { S: 1, F: 2, R: 4, A: 8, D: 16, I: 32, Q: 64 };
+/** Once-per-direction letters: their bit in `ZeekHistory.seen` (H shares S's). */
+function histBit(letter: string): number {
+  switch (letter) {
+    case 'S':
+    case 'H':
+      return 1;
+    case 'F':
+      return 2;
+    case 'R':
+      return 4;
+    case 'A':
+      return 8;
+    case 'D':
+      return 16;
+    case 'I':
+      return 32;
+    case 'Q':
+      return 64;
+    default:
+      return 0;
+  }
+}
+
+const LOWER: Readonly<Record<string, string>> = {
+  S: 's',
+  H: 'h',
+  F: 'f',
+  R: 'r',
+  A: 'a',
+  D: 'd',
+  I: 'i',
+  Q: 'q',
+  T: 't',
+  W: 'w',
+  G: 'g',
+};
 
 function setState(ep: ZeekEndpoint, s: ZeekEndpointState): void {
   if (ep.state !== s) {
@@ -71,27 +113,41 @@ function setState(ep: ZeekEndpoint, s: ZeekEndpointState): void {
   }
 }
 
-/** First time for this letter in this direction: add it and return false; else true. */
+/** First time for this (upper-case) letter in this direction: add it and return false; else true. */
 function check(h: ZeekHistory, isOrig: boolean, letter: string): boolean {
-  const bit = (HIST[letter.toUpperCase() === 'H' ? 'S' : letter.toUpperCase()] ?? 0) << (isOrig ? 0 : 8);
+  const bit = histBit(letter) << (isOrig ? 0 : 8);
   if ((h.seen & bit) === 0) {
     h.seen |= bit;
-    h.text += isOrig ? letter.toUpperCase() : letter.toLowerCase();
+    add(h, isOrig, letter);
     return false;
   }
   return true;
 }
 
+/** Appends an upper-case letter, lower-cased for the responder. */
 function add(h: ZeekHistory, isOrig: boolean, letter: string): void {
-  h.text += isOrig ? letter.toUpperCase() : letter.toLowerCase();
+  h.text += isOrig ? letter : (LOWER[letter] ?? letter);
 }
 
 /** Zeek's ScaledHistoryEntry: record on the 1st, 10th, 100th, ... event. */
-function scaled(h: ZeekHistory, isOrig: boolean, letter: string, counter: [number, number]): void {
-  counter[0]++;
-  if (counter[0] === counter[1]) {
-    add(h, isOrig, letter);
-    counter[1] *= 10;
+function scaledRxmit(h: ZeekHistory, isOrig: boolean, ep: ZeekEndpoint): void {
+  if (++ep.rxmitCount === ep.rxmitNext) {
+    add(h, isOrig, 'T');
+    ep.rxmitNext *= 10;
+  }
+}
+
+function scaledZeroWin(h: ZeekHistory, isOrig: boolean, ep: ZeekEndpoint): void {
+  if (++ep.zeroWinCount === ep.zeroWinNext) {
+    add(h, isOrig, 'W');
+    ep.zeroWinNext *= 10;
+  }
+}
+
+function scaledGap(h: ZeekHistory, isOrig: boolean, ep: ZeekEndpoint): void {
+  if (++ep.gapCount === ep.gapNext) {
+    add(h, isOrig, 'G');
+    ep.gapNext *= 10;
   }
 }
 
@@ -152,7 +208,7 @@ export function updateZeek(h: ZeekHistory, ep: ZeekEndpoint, peer: ZeekEndpoint,
   }
   // update_window: zero windows count unless with/after a RST or after the peer's FIN.
   if (s.window === 0 && !rst && peer.state !== 'CLOSED' && ep.state !== 'RESET') {
-    scaled(h, s.isOrig, 'W', ep.zeroWin);
+    scaledZeroWin(h, s.isOrig, ep);
   }
   if (fin) ep.finCount++;
   if (ackf) {
@@ -176,10 +232,10 @@ export function updateZeek(h: ZeekHistory, ep: ZeekEndpoint, peer: ZeekEndpoint,
   } else if (deltaLast > 0) {
     ep.lastSeq = end;
   } else if (s.len > 0) {
-    scaled(h, s.isOrig, 'T', ep.rxmit);
+    scaledRxmit(h, s.isOrig, ep);
   }
   updateStateMachine(ep, peer, s, syn, fin, rst, ackf);
-  if (ackf && s.ackedUnseen && !rst) scaled(h, !s.isOrig, 'G', peer.gap);
+  if (ackf && s.ackedUnseen && !rst) scaledGap(h, !s.isOrig, peer);
 }
 
 function updateStateMachine(
