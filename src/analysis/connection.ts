@@ -239,7 +239,10 @@ export class Connection {
   /** Count every flag bit set in `mask` (WS bits and VERDICT bits). */
   countMask(mask: number): void {
     const c = (this.counters ??= new Int32Array(COUNTER_BITS));
-    for (let bit = 0; bit < COUNTER_BITS; bit++) if (mask & (1 << bit)) c[bit] = (c[bit] as number) + 1;
+    for (let m = mask; m !== 0; m &= m - 1) {
+      const bit = 31 - Math.clz32(m & -m);
+      c[bit] = (c[bit] as number) + 1;
+    }
   }
 
   /** Wireshark's ts_first_rtt: SYN -> the handshake's final ACK. */

@@ -11,7 +11,8 @@
  */
 import type { StateEvent } from '../events.js';
 import { ipv6String } from '../wire/addr.js';
-import type { FrameDecoder } from '../wire/frame.js';
+import { decodePacket } from '../wire/decode.js';
+import { FrameDecoder } from '../wire/frame.js';
 import { TCP_FLAG, type DecodedPacket } from '../wire/packet.js';
 import { TCPOPT } from '../wire/tcp-options.js';
 import { Connection, Segment, type ConnAddrs } from './connection.js';
@@ -136,6 +137,7 @@ export class TcpAnalyzer {
   private readonly lingerNs: number;
   private readonly ws: WsResult = { mask: 0, dupAckNum: 0, dupAckFrame: 0 };
   private readonly seg = new Segment();
+  private readonly decoder = new FrameDecoder();
   private readonly addrs: PacketAddrs = { v6: false, src4: 0, dst4: 0, src6: '', dst6: '' };
   private nextIndex = 0;
   private lastConn: Connection | undefined;
@@ -165,6 +167,15 @@ export class TcpAnalyzer {
   /** The analyzer's time origin (CLOCK_REALTIME ns of its first packet; 0n before any). */
   get originNs(): bigint {
     return this.t0Big;
+  }
+
+  /** The time origin as whole seconds and nanoseconds. */
+  get originSec(): number {
+    return this.t0Sec;
+  }
+
+  get originFracNs(): number {
+    return this.t0Frac;
   }
 
   /** Analyse one decoded packet. `index` defaults to the count of packets added so far. */
@@ -257,6 +268,30 @@ export class TcpAnalyzer {
       a.dst6 = ipv6String(d.frame, d.dstAddrOffset);
     }
     return this.process(seg, a);
+  }
+
+  /**
+   * Analyse the frame `bytes[start, start + caplen)` of link type `linkType`, captured at `tsSec`
+   * s + `tsFracNs` ns: decoded in place (no per-packet objects) when it decodes fully or carries
+   * no TCP, else through `decodePacket`, so every frame is seen as `add` would see it.
+   */
+  addBytes(
+    bytes: Uint8Array,
+    start: number,
+    caplen: number,
+    linkType: number,
+    tsSec: number,
+    tsFracNs: number,
+    index: number = this.nextIndex,
+  ): PacketAnalysis | undefined {
+    const d = this.decoder;
+    if (d.decodeAt(bytes, start, caplen, linkType) || !d.hasTcp)
+      return this.addFrame(d, tsSec, tsFracNs, index);
+    const tsNs = BigInt(tsSec) * 1_000_000_000n + BigInt(tsFracNs);
+    return this.add(
+      decodePacket({ tsNs, data: bytes.subarray(start, start + caplen), caplen, linkType }),
+      index,
+    );
   }
 
   /** Summaries of every connection (evicted ones included), ordered by id, and the stats. */

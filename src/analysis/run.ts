@@ -7,7 +7,10 @@
 import type { Lang } from '../report/explain/index.js';
 import type { DecodedPacket } from '../wire/packet.js';
 import { TcpAnalyzer, type AnalyzerOptions } from './engine.js';
-import { packetAnalysisToJson, renderExplainPacket, renderSummary, summaryToJson } from './render.js';
+import { packetAnalysisToJson, renderExplainPacket, renderSummary } from './render.js';
+import type { Connection } from './connection.js';
+import { SummaryStream, verdictLine, type RowFields, type SummaryStreamOptions } from './summary-stream.js';
+import { connWorthALook, rowFieldsOf } from './summary.js';
 import type { AnalyzerStats, ConnectionSummary } from './types.js';
 
 export interface ExplainRunOptions extends AnalyzerOptions {
@@ -45,21 +48,62 @@ export async function runExplain(
   return result;
 }
 
+/** An analyzer wired to a {@link SummaryStream}: feed it packets, then call `end`. */
+export interface SummaryRun {
+  readonly analyzer: TcpAnalyzer;
+  /** Retires what is left, writes the rest of the summary, returns the stats. */
+  end(): AnalyzerStats;
+}
+
 /**
- * Run the `--summary`: returns the rendered text (or JSON) and the raw rows.
+ * Start a streaming `--summary`: rows go to `write` as connections leave the flow table, so
+ * memory stays bounded by the table, not by the capture.
+ * @example const run = startSummary((b) => process.stdout.write(b)); for (const p of pkts) run.analyzer.add(p); run.end();
+ */
+export function startSummary(
+  write: (chunk: Uint8Array) => void,
+  options: AnalyzerOptions & SummaryStreamOptions = {},
+): SummaryRun {
+  const stream = new SummaryStream(write, options);
+  const lang = options.lang ?? 'en';
+  const fields = {} as RowFields;
+  // Text rows come straight from the connection (no summary object); JSON needs the summary.
+  const analyzer = new TcpAnalyzer({
+    ...options,
+    perPacket: false,
+    retainSummaries: false,
+    ...(stream.isJson
+      ? { onConnection: (c: ConnectionSummary) => stream.add(c) }
+      : {
+          onRetire: (conn: Connection, a: TcpAnalyzer) => {
+            const f = rowFieldsOf(conn, a.originSec, a.originFracNs, fields);
+            const verdict = connWorthALook(conn, f.state) ? verdictLine(a.summarize(conn), lang) : undefined;
+            stream.addFields(f, verdict);
+          },
+        }),
+  });
+  return {
+    analyzer,
+    end() {
+      const { stats } = analyzer.finish();
+      stream.end(stats);
+      return stats;
+    },
+  };
+}
+
+/**
+ * Run the `--summary` over packets: returns the rendered text (or JSON) and the stats.
  * @example const { text } = await runSummary(packets, { lang: 'zh' });
  */
 export async function runSummary(
   packets: AsyncIterable<DecodedPacket> | Iterable<DecodedPacket>,
   options: AnalyzerOptions & { readonly lang?: Lang; readonly json?: boolean } = {},
-): Promise<{ text: string; connections: ConnectionSummary[]; stats: AnalyzerStats }> {
-  const analyzer = new TcpAnalyzer({ ...options, perPacket: false });
+): Promise<{ text: string; stats: AnalyzerStats }> {
+  const parts: Uint8Array[] = [];
+  const run = startSummary((b) => parts.push(b), options);
   let index = 0;
-  for await (const pkt of packets) analyzer.add(pkt, index++);
-  const { connections, stats } = analyzer.finish();
-  const lang = options.lang ?? 'en';
-  const text = options.json
-    ? summaryToJson(connections, stats, lang)
-    : renderSummary(connections, stats, lang);
-  return { text, connections, stats };
+  for await (const pkt of packets) run.analyzer.add(pkt, index++);
+  const stats = run.end();
+  return { text: Buffer.concat(parts).toString('utf8').replace(/\n$/, ''), stats };
 }

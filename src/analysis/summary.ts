@@ -4,6 +4,7 @@
  * counters, handshake timing, options, how it ended).
  */
 import { COUNTER_BITS, type Connection } from './connection.js';
+import { endpointText, type RowFields } from './summary-stream.js';
 import { verdictNames } from './notes.js';
 import type {
   AnalysisFlag,
@@ -56,15 +57,16 @@ function endOf(conn: Connection): ConnectionEnd {
 
 function optionsOf(conn: Connection): NegotiatedOptions {
   const [a, b] = conn.facts;
-  const mss =
-    a.mss >= 0 || b.mss >= 0
-      ? { ...(a.mss >= 0 ? { orig: a.mss } : {}), ...(b.mss >= 0 ? { resp: b.mss } : {}) }
-      : undefined;
+  // Fixed-shape objects: absent parts are undefined (JSON leaves them out), no spreads.
   return {
-    ...(mss ? { mss } : {}),
-    ...(a.wscale >= 0 && b.wscale >= 0
-      ? { windowScale: { orig: Math.min(a.wscale, 14), resp: Math.min(b.wscale, 14) } }
-      : {}),
+    mss:
+      a.mss >= 0 || b.mss >= 0
+        ? { orig: a.mss >= 0 ? a.mss : undefined, resp: b.mss >= 0 ? b.mss : undefined }
+        : undefined,
+    windowScale:
+      a.wscale >= 0 && b.wscale >= 0
+        ? { orig: Math.min(a.wscale, 14), resp: Math.min(b.wscale, 14) }
+        : undefined,
     sackPermitted: a.sackOK && b.sackOK,
     timestamps: a.timestamps && b.timestamps,
   };
@@ -72,42 +74,78 @@ function optionsOf(conn: Connection): NegotiatedOptions {
 
 /**
  * Build the summary row of one connection; `t0Ns` is the analyzer's time origin (engine times
- * are ns since it).
+ * are ns since it). Absent optional fields are present as undefined (one object shape).
  */
 export function summarizeConnection(conn: Connection, t0Ns: bigint): ConnectionSummary {
   const [fo, fr] = conn.facts;
   const [lo, lr] = conn.linux;
-  const rtt =
-    conn.synNs >= 0 && conn.synAckNs >= 0 && conn.ackNs >= 0
-      ? {
-          synToSynAckUs: us(conn.synAckNs - conn.synNs),
-          synAckToAckUs: us(conn.ackNs - conn.synAckNs),
-          handshakeRttUs: us(conn.ackNs - conn.synNs),
-        }
-      : conn.synNs >= 0 && conn.synAckNs >= 0
-        ? { synToSynAckUs: us(conn.synAckNs - conn.synNs) }
-        : {};
+  const synAck = conn.synNs >= 0 && conn.synAckNs >= 0;
+  const full = synAck && conn.ackNs >= 0;
   return {
     id: conn.id,
     flow: conn.key,
     orig: conn.orig,
     resp: conn.resp,
-    ...(conn.opener >= 0 ? { opener: conn.opener === 0 ? ('orig' as const) : ('resp' as const) } : {}),
-    ...(conn.closer >= 0 ? { closer: conn.closer === 0 ? ('orig' as const) : ('resp' as const) } : {}),
+    opener: conn.opener < 0 ? undefined : conn.opener === 0 ? 'orig' : 'resp',
+    closer: conn.closer < 0 ? undefined : conn.closer === 0 ? 'orig' : 'resp',
     startNs: t0Ns + BigInt(conn.startNs),
     endNs: t0Ns + BigInt(conn.lastNs),
     firstIndex: conn.firstIndex,
     lastIndex: conn.lastIndex,
     fromOrig: { packets: fo.packets, payloadBytes: fo.payloadBytes, ipBytes: fo.ipBytes },
     fromResp: { packets: fr.packets, payloadBytes: fr.payloadBytes, ipBytes: fr.ipBytes },
-    ...rtt,
+    synToSynAckUs: synAck ? us(conn.synAckNs - conn.synNs) : undefined,
+    synAckToAckUs: full ? us(conn.ackNs - conn.synAckNs) : undefined,
+    handshakeRttUs: full ? us(conn.ackNs - conn.synNs) : undefined,
     options: optionsOf(conn),
     end: endOf(conn),
     connState: zeekConnState(conn.zeek[0], conn.zeek[1], conn.history.text),
     history: conn.history.text,
     flagCounts: flagCountsOf(conn),
-    ...(lo.shownState ? { origState: lo.shownState } : {}),
-    ...(lr.shownState ? { respState: lr.shownState } : {}),
+    origState: lo.shownState,
+    respState: lr.shownState,
     evicted: conn.evicted,
   };
+}
+
+const REUSED_PORTS_BIT = COUNTER_NAMES.indexOf('reused-ports');
+
+/** The text row's fields straight from a connection (no summary object, no bigints). */
+export function rowFieldsOf(conn: Connection, t0Sec: number, t0FracNs: number, out: RowFields): RowFields {
+  const [fo, fr] = conn.facts;
+  const startNs = t0FracNs + conn.startNs;
+  const secs = Math.floor(startNs / 1e9);
+  out.id = conn.id;
+  out.orig = endpointText(conn.orig);
+  out.resp = endpointText(conn.resp);
+  out.startSec = t0Sec + secs;
+  out.startUs = Math.floor((startNs - secs * 1e9) / 1000);
+  out.durationNs = conn.lastNs - conn.startNs;
+  out.pktsOrig = fo.packets;
+  out.bytesOrig = fo.payloadBytes;
+  out.pktsResp = fr.packets;
+  out.bytesResp = fr.payloadBytes;
+  out.state = zeekConnState(conn.zeek[0], conn.zeek[1], conn.history.text);
+  out.history = conn.history.text;
+  out.rttUs = conn.synNs >= 0 && conn.synAckNs >= 0 && conn.ackNs >= 0 ? us(conn.ackNs - conn.synNs) : NaN;
+  let flags = '';
+  const c = conn.counters;
+  if (c) {
+    for (let bit = 0; bit < COUNTER_BITS; bit++) {
+      const n = c[bit] as number;
+      if (n > 0) flags += (flags ? ' ' : '') + `${COUNTER_NAMES[bit]}:${n}`;
+    }
+  }
+  out.flags = flags;
+  return out;
+}
+
+/** `worthALook` (summary-stream.ts) for a live connection whose conn_state is `state`. */
+export function connWorthALook(conn: Connection, state: string): boolean {
+  if (conn.evicted || (state !== 'SF' && state !== 'S1')) return true;
+  const c = conn.counters;
+  if (!c) return false;
+  for (let bit = 0; bit < COUNTER_BITS; bit++)
+    if (bit !== REUSED_PORTS_BIT && (c[bit] as number) > 0) return true;
+  return false;
 }

@@ -41,7 +41,11 @@ const NS_PER_SEC = 1_000_000_000n;
  */
 export class CaptureParser {
   // --- cursor, valid after STEP_RECORD ---
-  tsNs = 0n;
+  /** The record's time as one bigint, made on first use (pcap records carry sec + frac). */
+  get tsNs(): bigint {
+    return (this.tsBig ??= BigInt(this.tsSec) * NS_PER_SEC + BigInt(this.tsFracNs));
+  }
+  private tsBig: bigint | undefined = 0n;
   tsSec = 0;
   tsFracNs = 0;
   caplen = 0;
@@ -121,9 +125,16 @@ export class CaptureParser {
     this.issues.push(issue);
   }
 
+  /** @internal Set the timestamp cursor from whole seconds and nanoseconds (bigint made lazily). */
+  setTsParts(sec: number, fracNs: number): void {
+    this.tsSec = sec;
+    this.tsFracNs = fracNs;
+    this.tsBig = undefined;
+  }
+
   /** @internal Set the timestamp cursor from a nanosecond bigint. */
   setTsNs(tsNs: bigint): void {
-    this.tsNs = tsNs;
+    this.tsBig = tsNs;
     const sec = tsNs / NS_PER_SEC;
     this.tsSec = Number(sec);
     this.tsFracNs = Number(tsNs - sec * NS_PER_SEC);
@@ -299,7 +310,7 @@ export class CaptureParser {
     const fracNs = this.nano ? frac : frac * 1000;
     this.tsSec = sec;
     this.tsFracNs = fracNs;
-    this.tsNs = BigInt(sec) * NS_PER_SEC + BigInt(fracNs);
+    this.tsBig = undefined;
     this.dataStart = pos + hdr;
     this.consumed = total;
     return STEP_RECORD;

@@ -125,9 +125,7 @@ function setTimestamp(p: CaptureParser, iface: CaptureInterface, high: number, l
     const us = high * TWO32 + low;
     const sec = Math.floor(us / 1e6);
     const fracNs = (us - sec * 1e6) * 1000;
-    p.tsSec = sec;
-    p.tsFracNs = fracNs;
-    p.tsNs = BigInt(sec) * NS + BigInt(fracNs);
+    p.setTsParts(sec, fracNs);
     return;
   }
   const u = (BigInt(high) << 32n) | BigInt(low);
@@ -203,9 +201,7 @@ export function readSpb(p: CaptureParser, st: PcapngState, pos: number, len: num
   }
   const origLen = p.dv!.getUint32(pos + 8, p.le);
   const room = len - 16;
-  p.tsNs = 0n;
-  p.tsSec = 0;
-  p.tsFracNs = 0;
+  p.setTsParts(0, 0);
   p.origLen = origLen;
   p.dataStart = pos + 12;
   finishRecord(p, iface, Math.min(origLen, iface.snaplen, room));

@@ -40,6 +40,15 @@ export interface CaptureStream extends AsyncIterable<CaptureRecord> {
   readonly stop: CaptureIssue | undefined;
   /** Records grouped per input chunk (fewer promises per packet: the fast path for big files). */
   batches(): AsyncIterable<CaptureRecord[]>;
+  /**
+   * The zero-allocation loop: `visit` sees the parser's cursor for each record (time, lengths,
+   * link type; data at `bytes[p.dataStart, p.dataStart + p.caplen)`, valid during the call) and
+   * returns false to stop. `chunkDone` runs after each input chunk (progress, flushing).
+   */
+  scan(
+    visit: (p: CaptureParser, bytes: Uint8Array) => boolean,
+    chunkDone?: (fileOffset: number) => void | Promise<void>,
+  ): Promise<void>;
 }
 
 function toSource(
@@ -73,7 +82,13 @@ export function openCapture(input: CaptureInput, opts: OpenCaptureOptions = {}):
   let started = false;
   const tee = opts.tee;
 
-  async function* batches(): AsyncGenerator<CaptureRecord[]> {
+  /**
+   * The reading loop shared by `batches` and `scan`: `onRecord(bytes, abs, pos)` is called for
+   * each record (false stops the read); yields once per input chunk with the file offset reached.
+   */
+  async function* drive(
+    onRecord: (bytes: Uint8Array, abs: number, pos: number) => boolean,
+  ): AsyncGenerator<number> {
     if (started) throw new Error('openCapture: a capture stream can be iterated only once');
     started = true;
     const { src, name } = toSource(input, opts);
@@ -85,7 +100,6 @@ export function openCapture(input: CaptureInput, opts: OpenCaptureOptions = {}):
     try {
       for await (const raw of src) {
         const chunk = toBytes(raw);
-        const out: CaptureRecord[] = [];
         let pos = 0;
         // 1. Complete a unit that straddles the previous chunk(s).
         while (carry !== undefined && pos < chunk.length) {
@@ -101,7 +115,10 @@ export function openCapture(input: CaptureInput, opts: OpenCaptureOptions = {}):
             carry = bigger;
             continue;
           }
-          if (s === STEP_RECORD) out.push(recordFromParser(p, carry, carryAbs, 0));
+          if (s === STEP_RECORD && !onRecord(carry, carryAbs, 0)) {
+            if (tee) tee(carry.subarray(0, p.consumed));
+            return;
+          }
           if (s !== STEP_RECORD && s !== STEP_SKIP) {
             stopped = true;
             break;
@@ -118,7 +135,10 @@ export function openCapture(input: CaptureInput, opts: OpenCaptureOptions = {}):
           for (;;) {
             const s = p.step(chunk, pos, chunk.length, chunkAbs + pos, false);
             if (s === STEP_RECORD) {
-              out.push(recordFromParser(p, chunk, chunkAbs + pos, pos));
+              if (!onRecord(chunk, chunkAbs + pos, pos)) {
+                if (tee) tee(chunk.subarray(teeStart, pos + p.consumed));
+                return;
+              }
               pos += p.consumed;
             } else if (s === STEP_SKIP) {
               pos += p.consumed;
@@ -136,7 +156,7 @@ export function openCapture(input: CaptureInput, opts: OpenCaptureOptions = {}):
           if (tee && pos > teeStart) tee(chunk.subarray(teeStart, pos));
         }
         chunkAbs += chunk.length;
-        if (out.length > 0) yield out;
+        yield chunkAbs;
         if (stopped) return;
       }
       // 3. End of input: a pending partial unit becomes a truncation issue.
@@ -152,6 +172,28 @@ export function openCapture(input: CaptureInput, opts: OpenCaptureOptions = {}):
     }
   }
 
+  async function* batches(): AsyncGenerator<CaptureRecord[]> {
+    let out: CaptureRecord[] = [];
+    for await (const _ of drive((bytes, abs, pos) => {
+      out.push(recordFromParser(p, bytes, abs, pos));
+      return true;
+    })) {
+      if (out.length > 0) {
+        const batch = out;
+        out = [];
+        yield batch;
+      }
+    }
+    if (out.length > 0) yield out;
+  }
+
+  async function scan(
+    visit: (p: CaptureParser, bytes: Uint8Array) => boolean,
+    chunkDone?: (fileOffset: number) => void | Promise<void>,
+  ): Promise<void> {
+    for await (const offset of drive((bytes) => visit(p, bytes))) await chunkDone?.(offset);
+  }
+
   return {
     get info() {
       return p.info;
@@ -161,6 +203,7 @@ export function openCapture(input: CaptureInput, opts: OpenCaptureOptions = {}):
       return p.stopIssue;
     },
     batches,
+    scan,
     async *[Symbol.asyncIterator]() {
       for await (const b of batches()) yield* b;
     },

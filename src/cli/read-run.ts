@@ -51,7 +51,12 @@ export function packetToJson(index: number, p: DecodedPacket): string {
  * which on a busy machine costs a scheduling delay each time (pipes and stdin keep the stream).
  */
 // eslint-disable-next-line @typescript-eslint/require-await -- sync reads on purpose; openCapture takes an AsyncIterable
-export async function* readFileChunks(file: string, chunkBytes = 1 << 18): AsyncGenerator<Uint8Array> {
+export async function* readFileChunks(
+  file: string,
+  chunkBytes = 1 << 18,
+  /** Refill one buffer for every chunk: only for consumers that keep no view past each chunk. */
+  reuse = false,
+): AsyncGenerator<Uint8Array> {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -59,8 +64,9 @@ export async function* readFileChunks(file: string, chunkBytes = 1 << 18): Async
     throw new InputError(`cannot read ${file}: ${(e as Error).message}`);
   }
   try {
+    let shared: Buffer | undefined;
     for (;;) {
-      const buf = Buffer.allocUnsafe(chunkBytes);
+      const buf = reuse ? (shared ??= Buffer.allocUnsafe(chunkBytes)) : Buffer.allocUnsafe(chunkBytes);
       let n: number;
       try {
         n = readSync(fd, buf, 0, chunkBytes, null);
@@ -100,7 +106,8 @@ export async function runRead(file: string, opts: ReadCliOptions): Promise<numbe
       throw new InputError(`cannot read ${file}: ${(e as Error).message}`);
     }
   }
-  const cap = openCapture(regular ? readFileChunks(file) : file);
+  // --summary only looks at each record during its scan call, so one buffer serves every chunk.
+  const cap = openCapture(regular ? readFileChunks(file, 1 << 20, opts.summary === true) : file);
   const out = new BatchedWriter(process.stdout);
   const progress =
     opts.progress !== false && process.stderr.isTTY && size > 0 ? startProgress(size) : undefined;
@@ -122,8 +129,41 @@ export async function runRead(file: string, opts: ReadCliOptions): Promise<numbe
     return p;
   };
 
-  if (opts.explain || opts.summary) {
-    const { runExplain, runSummary } = await import('../analysis/index.js');
+  if (opts.summary) {
+    const { startSummary } = await import('../analysis/run.js');
+    let drain: Promise<void> | undefined;
+    const run = startSummary(
+      (chunk) => {
+        if (!process.stdout.write(chunk) && !drain)
+          drain = new Promise((resolve) => process.stdout.once('drain', resolve));
+      },
+      { lang: opts.lang === 'zh' ? 'zh' : 'en', json: opts.json ?? false },
+    );
+    const analyzer = run.analyzer;
+    // The zero-allocation loop (addBytes decodes in place); a filter needs the decoded packet.
+    await cap.scan(
+      (p, bytes) => {
+        showHeader();
+        if (filter) {
+          const data = bytes.subarray(p.dataStart, p.dataStart + p.caplen);
+          const pkt = decodePacket({ tsNs: p.tsNs, data, caplen: p.caplen, linkType: p.linkType });
+          if (!filter(pkt)) return true;
+          analyzer.add(pkt, printed);
+        } else analyzer.addBytes(bytes, p.dataStart, p.caplen, p.linkType, p.tsSec, p.tsFracNs, printed);
+        return ++printed < count;
+      },
+      async (offset) => {
+        progress?.update(offset);
+        if (drain) {
+          const w = drain;
+          drain = undefined;
+          await w;
+        }
+      },
+    );
+    run.end();
+  } else if (opts.explain) {
+    const { runExplain } = await import('../analysis/index.js');
     const lang = opts.lang === 'zh' ? 'zh' : 'en';
     let current: CaptureRecord | undefined;
     async function* packets(): AsyncGenerator<DecodedPacket> {
@@ -137,17 +177,12 @@ export async function runRead(file: string, opts: ReadCliOptions): Promise<numbe
         if (++printed >= count) return;
       }
     }
-    if (opts.summary) {
-      const res = await runSummary(packets(), { lang, json: opts.json ?? false });
-      await out.write(res.text + '\n');
-    } else {
-      await runExplain(
-        packets(),
-        () => (current ? fmt.format(current) : ''),
-        (text) => void out.write(text + '\n'),
-        { lang, json: opts.json ?? false },
-      );
-    }
+    await runExplain(
+      packets(),
+      () => (current ? fmt.format(current) : ''),
+      (text) => void out.write(text + '\n'),
+      { lang, json: opts.json ?? false },
+    );
   } else if (!opts.json) {
     // Fast path: the formatter writes the lines' bytes straight into the output chunk.
     const bytes = new ByteOutput(process.stdout);

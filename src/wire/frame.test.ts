@@ -123,4 +123,32 @@ describe('FrameDecoder agrees with decodePacket', () => {
       { numRuns: 3000 },
     );
   });
+
+  it('decodeAt reads a frame inside a bigger buffer exactly as decode reads it alone', () => {
+    let inline = 0;
+    for (const rec of records) {
+      for (let cut = rec.data.length; cut >= 0; cut -= 3) {
+        const base = 5 + (cut % 37);
+        const buf = new Uint8Array(base + rec.data.length + 11).fill(0xa5);
+        buf.set(rec.data, base);
+        const ok = d.decodeAt(buf, base, cut, rec.linkType);
+        if (d.frame === buf) inline++;
+        const fast = fromFast(d);
+        const rel = (o: number) => (o < 0 ? o : o - d.base);
+        expect({ ...fast, payloadOffset: rel(d.payloadOffset) }).toEqual(
+          fromSlow(rec.data, cut, rec.linkType),
+        );
+        expect(ok).toBe(d.stopLayer === undefined);
+        expect(d.capEnd - d.base).toBe(Math.min(cut, rec.data.length));
+        const again = d.toPacket();
+        const slow = decodePacket({ tsNs: 0n, data: rec.data, caplen: cut, linkType: rec.linkType });
+        expect({ ip: again.ip, tcp: again.tcp, link: again.link }).toEqual({
+          ip: slow.ip,
+          tcp: slow.tcp,
+          link: slow.link,
+        });
+      }
+    }
+    expect(inline).toBeGreaterThan(1000);
+  });
 });

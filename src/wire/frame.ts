@@ -12,7 +12,7 @@
  */
 import type { DecodeIssue, DecodedPacket, Layer } from './packet.js';
 import { be16, be32 } from './bytes.js';
-import { decodeLink, ETHERTYPE, newLinkInfo, type LinkInfo } from './link.js';
+import { decodeLink, ETHERTYPE, LINKTYPE, newLinkInfo, type LinkInfo } from './link.js';
 import { decodePacket, IPPROTO } from './decode.js';
 import { TCPOPT } from './tcp-options.js';
 
@@ -86,6 +86,9 @@ export class FrameDecoder {
   /** Link-layer result (reused). */
   readonly link: LinkInfo = newLinkInfo();
   frame: Uint8Array = new Uint8Array(0);
+  /** Offset of the frame's first byte in `frame` (0 unless decoded with `decodeAt`). */
+  base = 0;
+  /** End of the captured bytes in `frame`. */
   capEnd = 0;
   /** 4, 6, or 0 when there is no IP layer. */
   ipVersion = 0;
@@ -136,15 +139,65 @@ export class FrameDecoder {
     const f = data;
     const capEnd = Math.min(caplen, f.length);
     this.frame = f;
+    this.base = 0;
     this.capEnd = capEnd;
     this.tsNs = tsNs;
     this.linkType = linkType;
     this.reset();
     const li = decodeLink(f, capEnd, linkType, this.link);
     if (li.issue || li.netOffset < 0) return this.stop(li.issue ? li.issue.layer : 'raw');
-    const o = li.netOffset;
+    return this.decodeNet(f, li.netOffset, li.etherType, capEnd);
+  }
+
+  /**
+   * `decode` for the frame `buf[base, base + caplen)` without a view per frame: offsets stay
+   * absolute in `buf` (`frame` is `buf`). Untagged Ethernet, Linux cooked v1/v2 and raw IP are
+   * read inline; other link types go through `decode` on a subarray (offsets then relative to it).
+   */
+  decodeAt(buf: Uint8Array, base: number, caplen: number, linkType: number): boolean {
+    const capEnd = Math.min(base + caplen, buf.length);
+    let net = -1;
+    let etherType = -1;
+    let packetType = -1;
+    let ifIndex = -1;
+    // Same fields as decodeLink (link.ts) for these three layouts.
+    if (linkType === LINKTYPE.ETHERNET && capEnd - base >= 14) {
+      etherType = be16(buf, base + 12);
+      if (etherType !== ETHERTYPE.VLAN && etherType !== ETHERTYPE.QINQ && etherType !== ETHERTYPE.QINQ_OLD)
+        net = base + 14;
+    } else if (linkType === LINKTYPE.LINUX_SLL2 && capEnd - base >= 20) {
+      etherType = be16(buf, base);
+      ifIndex = be32(buf, base + 4);
+      packetType = buf[base + 10] as number;
+      net = base + 20;
+    } else if (linkType === LINKTYPE.LINUX_SLL && capEnd - base >= 16) {
+      packetType = be16(buf, base);
+      etherType = be16(buf, base + 14);
+      net = base + 16;
+    }
+    if (net < 0) return this.decode(buf.subarray(base, base + caplen), caplen, linkType);
+    this.frame = buf;
+    this.base = base;
+    this.capEnd = capEnd;
+    this.tsNs = 0n;
+    this.linkType = linkType;
+    this.reset();
+    const li = this.link;
+    li.linkType = linkType;
+    li.netOffset = net - base;
+    li.etherType = etherType;
+    li.packetType = packetType;
+    li.interfaceIndex = ifIndex;
+    li.vlan0 = -1;
+    li.vlan1 = -1;
+    li.family = -1;
+    li.issue = undefined;
+    return this.decodeNet(buf, net, etherType, capEnd);
+  }
+
+  private decodeNet(f: Uint8Array, o: number, etherType: number, capEnd: number): boolean {
     let upper: number;
-    if (li.etherType === ETHERTYPE.IPV4) {
+    if (etherType === ETHERTYPE.IPV4) {
       if (capEnd - o < V4_MIN_HDR) return this.stop('ipv4');
       const ihl = ((f[o] as number) & 0x0f) * 4;
       const total = be16(f, o + V4_TOTAL_LENGTH);
@@ -165,7 +218,7 @@ export class FrameDecoder {
       this.src4 = be32(f, o + V4_SRC);
       this.dst4 = be32(f, o + V4_DST);
       upper = o + ihl;
-    } else if (li.etherType === ETHERTYPE.IPV6) {
+    } else if (etherType === ETHERTYPE.IPV6) {
       upper = this.decodeIpv6(f, o, capEnd);
       if (upper < 0) return this.stop('ipv6');
     } else {
@@ -183,7 +236,8 @@ export class FrameDecoder {
 
   /** The allocating {@link DecodedPacket} of the last frame. */
   toPacket(): DecodedPacket {
-    return decodePacket({ tsNs: this.tsNs, data: this.frame, caplen: this.capEnd, linkType: this.linkType });
+    const data = this.base === 0 ? this.frame : this.frame.subarray(this.base, this.capEnd);
+    return decodePacket({ tsNs: this.tsNs, data, caplen: this.capEnd - this.base, linkType: this.linkType });
   }
 
   private reset(): void {
