@@ -79,6 +79,20 @@ export class ByteOut {
     for (let i = 0; i < s.length; i++) this.buf[offset + i] = s.charCodeAt(i) & 255;
   }
 
+  /**
+   * Makes room for `n` more bytes and returns the buffer to write them into, from `length` on;
+   * `commit` then sets the new length. For loops that write a whole line with local indexes.
+   */
+  room(n: number): Uint8Array {
+    this.ensure(n);
+    return this.buf;
+  }
+
+  /** Sets the length after writing into the buffer `room` returned (at most `length + n`). */
+  commit(length: number): void {
+    this.len = length;
+  }
+
   get length(): number {
     return this.len;
   }

@@ -18,3 +18,4 @@ export * from './duration.js';
 export * from './netstat-stream.js';
 export * from './read-raw.js';
 export * from './byte-out.js';
+export * from './inode-owners.js';

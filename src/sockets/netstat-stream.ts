@@ -1,10 +1,12 @@
 /**
  * @module sockets/netstat-stream
- * `netstat -tanp` output straight from the /proc/net/tcp{,6} text, without building row objects:
- * the fast path of `tcpscope sockets --format netstat` on tables with 100,000 sockets, where
- * allocating and collecting a row graph costs more than the parse. Each line's fields are read by
- * `scanLineFields`; a line off the kernel's layout goes through the validating parser and the
- * row formatter instead, so output and issues are the same as the row path's. Pure.
+ * `netstat -tanp` output straight from the /proc/net/tcp{,6} bytes as read, without row objects
+ * or per-line strings: the fast path of `tcpscope sockets --format netstat` on tables with 100,000
+ * sockets, where allocating and collecting a row graph costs more than the parse. Each line's
+ * fields are read by `scanLineBytes` and written into one byte buffer; a line off the kernel's
+ * layout goes through the validating parser and the row formatter instead, so output and issues
+ * are the same as the row path's. The PID/Program column is written as `-` and patched once the
+ * fd scan is done, so the table can be formatted while the scan still runs. Pure.
  */
 import type { TcpState } from '../events.js';
 import { decodeProcAddr4, decodeProcAddr6, type ByteOrder } from './addr.js';
@@ -22,7 +24,8 @@ import {
   F_TR,
   F_TX,
   F_WHEN,
-  scanLineFields,
+  hex8,
+  scanLineBytes,
 } from './proc-net-tcp-fast.js';
 import { TCP_STATE_BY_CODE, parseProcNetTcpLine } from './proc-net-tcp.js';
 import {
@@ -33,6 +36,7 @@ import {
   formatNetstatTimer,
   type NetstatFormatOptions,
 } from './netstat-format.js';
+import type { InodeOwnerLookup } from './inode-owners.js';
 import type { ProcTcpIssue, SocketRow } from './types.js';
 
 /** What the stream formatter needs from the reader. */
@@ -57,183 +61,279 @@ export interface NetstatStreamOutput {
   readonly rows: number;
 }
 
-/** Netstat's address text for a /proc hex address, cached by its hex (v4 by value). */
-class DisplayCache {
-  private readonly v4 = new Map<number, string>();
-  private readonly v6 = new Map<string, string>();
+const CACHE_BITS = 8;
+
+/**
+ * Netstat's text of /proc hex addresses, in a small direct-mapped cache keyed by the address
+ * words: a hit allocates nothing. Undefined for digits that are not hex.
+ */
+class AddressTexts {
+  private readonly keys = new Float64Array(4 << CACHE_BITS).fill(-1);
+  private readonly texts: string[] = new Array<string>(1 << CACHE_BITS).fill('');
+  private readonly words = new Float64Array(4);
   constructor(private readonly order: ByteOrder) {}
-  get(text: string, at: number, al: number): string {
-    if (al === 8) {
-      let v = 0;
-      for (let i = 0; i < 8; i++) v = v * 16 + hexValue(text.charCodeAt(at + i));
-      let s = this.v4.get(v);
-      if (s === undefined) {
-        s = decodeProcAddr4(text.slice(at, at + 8), this.order) ?? '?';
-        if (this.v4.size < 65_536) this.v4.set(v, s);
-      }
-      return s;
+
+  get(b: Uint8Array, at: number, al: number): string | undefined {
+    const w = this.words;
+    let h = 0;
+    for (let k = 0; k < al; k += 8) {
+      const v = hex8(b, at + k);
+      if (v < 0) return undefined;
+      w[k >> 3] = v;
+      h = Math.imul(h ^ v, 0x9e3779b1);
     }
-    const key = text.slice(at, at + al);
-    let s = this.v6.get(key);
-    if (s === undefined) {
-      s = decodeProcAddr6(key, this.order) ?? '?';
+    const slot = h >>> (32 - CACHE_BITS);
+    const keys = this.keys;
+    const words = al >> 3;
+    let hit = true;
+    for (let k = 0; k < words; k++) if (keys[slot * 4 + k] !== w[k]) hit = false;
+    if (hit) return this.texts[slot];
+    const hex = latin1(b, at, at + al);
+    let s: string | undefined;
+    if (al === 8) s = decodeProcAddr4(hex, this.order);
+    else {
+      s = decodeProcAddr6(hex, this.order);
       // net-tools prints an IPv4-mapped address as its dotted quad.
-      if (s.startsWith('::ffff:') && s.includes('.')) s = s.slice(7);
-      if (this.v6.size < 65_536) this.v6.set(key, s);
+      if (s !== undefined && s.startsWith('::ffff:') && s.includes('.')) s = s.slice(7);
     }
+    if (s === undefined) return undefined;
+    for (let k = 0; k < words; k++) keys[slot * 4 + k] = w[k] as number;
+    this.texts[slot] = s;
     return s;
   }
 }
 
-function hexValue(c: number): number {
-  return c <= 57 ? c - 48 : c <= 70 ? c - 55 : c - 87;
+/** `b[start, end)` as a latin1 string. */
+function latin1(b: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i += 4096)
+    s += String.fromCharCode.apply(null, Array.from(b.subarray(i, Math.min(end, i + 4096))));
+  return s;
 }
 
-/** Writes netstat's `addr:port` column (23 wide), cutting long ones as addr_do_one does. */
-function writeAddress(out: ByteOut, addr: string, port: number): void {
-  const portLen = port === 0 ? 1 : port < 10 ? 1 : port < 100 ? 2 : port < 1000 ? 3 : port < 10000 ? 4 : 5;
-  if (addr.length + portLen > 22) {
-    out.strPadEnd(formatNetstatAddress(addr, port), 23);
+function putStr(b: Uint8Array, o: number, s: string): number {
+  for (let i = 0; i < s.length; i++) b[o++] = s.charCodeAt(i) & 255;
+  return o;
+}
+
+/** Digits of a port number. */
+function portDigits(port: number): number {
+  return port < 10 ? 1 : port < 100 ? 2 : port < 1000 ? 3 : port < 10000 ? 4 : 5;
+}
+
+/** Writes `v` (0 ≤ v < 2^31) right-aligned so that its last digit is at `end - 1`. */
+function putDigitsBefore(b: Uint8Array, end: number, v: number): void {
+  let x = v;
+  do {
+    const q = (x / 10) | 0;
+    b[--end] = 48 + x - q * 10;
+    x = q;
+  } while (x > 0);
+}
+
+/** Netstat's `addr:port` at `o`, cut as addr_do_one does (the row template holds the padding). */
+function putAddress(b: Uint8Array, o: number, addr: string, port: number): void {
+  const digits = portDigits(port);
+  if (addr.length + digits > 22) {
+    putStr(b, o, formatNetstatAddress(addr, port));
     return;
   }
-  out.str(addr);
-  out.byte(58);
-  if (port === 0) out.byte(42);
-  else out.num(port, portLen);
-  const used = addr.length + 1 + portLen;
-  if (used < 23) out.spaces(23 - used);
+  o = putStr(b, o, addr);
+  b[o++] = 58;
+  if (port === 0) b[o] = 42;
+  else putDigitsBefore(b, o + digits, port);
 }
 
-/** A formatted table whose PID/Program column still reads `-`, with where to patch owners in. */
-export interface DeferredNetstat {
-  readonly out: ByteOut;
-  /** Byte offsets of PID/Program columns (the space before them) of rows with an inode. */
-  readonly patchOffsets: number[];
-  readonly patchInodes: number[];
-  readonly issues: ProcTcpIssue[];
-  readonly rows: number;
-}
-
+/*
+ * Columns of a row (`%-4s  %6ld %6ld %-23s %-23s %-11s` then ` %-20s` with -p): each row is
+ * copied from a template of its state (spaces, `0` queues, `-` owner), then the queues, addresses
+ * and ports are written over it. Queues of a million bytes or more widen the row: such rows take
+ * the row formatter.
+ */
+const RX_END = 12;
+const TX_END = 19;
+const LOCAL_AT = 20;
+const REMOTE_AT = 44;
+const STATE_AT = 68;
+const PROGRAM_AT = 79;
+const ROW_END = 100;
+const QUEUE_LIMIT = 1_000_000;
 const PROGRAM_COL = 21; // ' ' + %-20s, and the value is at most 19 bytes: always 21 bytes
 
+/** Row templates of a table by kernel state code, with the newline. */
+function rowTemplates(proto: 'tcp' | 'tcp6', withPrograms: boolean): (Uint8Array | undefined)[] {
+  return TCP_STATE_BY_CODE.map((state) => {
+    if (state === undefined) return undefined;
+    const end = withPrograms ? ROW_END : PROGRAM_AT;
+    const t = new Uint8Array(end + 1).fill(32);
+    putStr(t, 0, proto);
+    t[RX_END - 1] = t[TX_END - 1] = 48;
+    putStr(t, STATE_AT, state);
+    if (withPrograms) t[PROGRAM_AT + 1] = 45;
+    t[end] = 10;
+    return t;
+  });
+}
+
 /**
- * Formats /proc text as netstat does, leaving every PID/Program column as `-` and recording
- * where it is, so the table can be formatted while the fd scan is still running. Pure.
- * @example const d = formatNetstatDeferred(tables, 'LE', {}, { scope: 'all' }); patchNetstatOwners(d, ownerPid, programs);
+ * Formats /proc/net/tcp{,6} as netstat does, table by table, leaving every PID/Program column as
+ * `-` and recording where it is; `patchOwners` fills them in. Pure.
+ * @example const w = new NetstatWriter('LE', {}, { scope: 'all' }); w.addTable('tcp', bytes); w.patchOwners(owners, programOf); w.result().bytes
  */
-export function formatNetstatDeferred(
-  tables: NetstatStreamInput['tables'],
-  byteOrder: ByteOrder,
-  filter: NetstatStreamFilter,
-  opts: NetstatFormatOptions,
-): DeferredNetstat {
-  const out = new ByteOut(1 << 20);
-  out.str(formatNetstatHeader(opts));
-  const issues: ProcTcpIssue[] = [];
-  const addrs = new DisplayCache(byteOrder);
-  const fields = new Float64Array(13);
-  const ports = filter.ports && filter.ports.length > 0 ? new Set(filter.ports) : undefined;
-  const states = filter.states && filter.states.length > 0 ? new Set(filter.states) : undefined;
-  const withPrograms = opts.programs !== false;
-  const noProgram = ' ' + '-'.padEnd(20);
-  const patchOffsets: number[] = [];
-  const patchInodes: number[] = [];
-  let count = 0;
-  for (const { proto, text } of tables) {
+export class NetstatWriter {
+  private readonly out: ByteOut;
+  /** Byte offsets of PID/Program columns (the space before them) of rows with an inode. */
+  private patchOffsets = new Int32Array(1024);
+  private patchInodes = new Float64Array(1024);
+  private patches = 0;
+  private readonly issues: ProcTcpIssue[] = [];
+  private rows = 0;
+  private readonly addrs: AddressTexts;
+  private readonly fields = new Float64Array(13);
+  private readonly ports: ReadonlySet<number> | undefined;
+  private readonly states: ReadonlySet<TcpState> | undefined;
+  /** 1 for kernel state codes `states` lists. */
+  private readonly stateShown = new Uint8Array(256);
+  private readonly withPrograms: boolean;
+
+  constructor(
+    private readonly byteOrder: ByteOrder,
+    filter: NetstatStreamFilter,
+    private readonly opts: NetstatFormatOptions,
+    capacity = 1 << 16,
+  ) {
+    this.out = new ByteOut(capacity);
+    this.out.str(formatNetstatHeader(opts));
+    this.addrs = new AddressTexts(byteOrder);
+    this.ports = filter.ports && filter.ports.length > 0 ? new Set(filter.ports) : undefined;
+    this.states = filter.states && filter.states.length > 0 ? new Set(filter.states) : undefined;
+    TCP_STATE_BY_CODE.forEach((state, code) => {
+      if (state !== undefined && this.states?.has(state)) this.stateShown[code] = 1;
+    });
+    this.withPrograms = opts.programs !== false;
+  }
+
+  /** Formats one table: the bytes of /proc/net/`proto` as read (only read during the call). */
+  addTable(proto: 'tcp' | 'tcp6', bytes: Uint8Array): void {
+    // A plain Uint8Array view: Buffer's own indexOf is a slower wrapper of the same search.
+    const b = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
     const al = proto === 'tcp' ? 8 : 32;
-    const protoCol = proto === 'tcp' ? 'tcp   ' : 'tcp6  ';
-    let pos = text.indexOf('\n');
+    const templates = rowTemplates(proto, this.withPrograms);
+    const rowEnd = this.withPrograms ? ROW_END : PROGRAM_AT;
+    const f = this.fields;
+    const out = this.out;
+    const n = b.length;
+    // Rows are shorter than /proc lines: one allocation for the whole table.
+    out.room(n);
+    let pos = b.indexOf(10);
     let lineNumber = 1;
-    while (pos !== -1 && pos < text.length) {
+    while (pos !== -1 && pos < n) {
       const start = pos + 1;
-      let end = text.indexOf('\n', start);
-      if (end === -1) end = text.length;
+      let end = b.indexOf(10, start);
+      if (end === -1) end = n;
       pos = end;
       lineNumber++;
       if (end <= start) continue;
-      const state = scanLineFields(text, start, end, al, fields)
-        ? TCP_STATE_BY_CODE[fields[F_ST] as number]
-        : undefined;
-      if (state !== undefined) {
-        const lport = fields[F_LPORT] as number;
-        const rport = fields[F_RPORT] as number;
-        if (states ? !states.has(state) : !inScope(rport, opts)) continue;
-        if (ports && !ports.has(lport) && !ports.has(rport)) continue;
-        const inode = fields[F_INODE] as number;
-        out.str(protoCol);
-        out.numPadStart(fields[F_RX] as number, 6);
-        out.byte(32);
-        out.numPadStart(fields[F_TX] as number, 6);
-        out.byte(32);
-        writeAddress(out, addrs.get(text, fields[F_LADDR] as number, al), lport);
-        out.byte(32);
-        writeAddress(out, addrs.get(text, fields[F_RADDR] as number, al), rport);
-        out.byte(32);
-        out.strPadEnd(state, 11);
-        if (withPrograms) {
-          if (inode !== 0) {
-            patchOffsets.push(out.length);
-            patchInodes.push(inode);
-          }
-          out.str(noProgram);
-        }
-        if (opts.timers) {
-          const when = fields[F_WHEN] as number;
-          out.byte(32);
-          out.str(
-            formatNetstatTimer({
-              kind: 'off',
-              code: fields[F_TR] as number,
-              expiresTicks: when,
-              expiresMs: when * 10,
-              retransmits: fields[F_RETR] as number,
-              probes: fields[F_PROBES] as number,
-            }),
-          );
-        }
-        out.byte(10);
-      } else {
-        const raw = text.slice(start, end);
-        if (raw.trim() === '') continue;
-        const r = parseProcNetTcpLine(raw, { proto, byteOrder });
-        if (!r.ok) {
-          issues.push({ code: r.code, proto, lineNumber, field: r.field, raw: r.raw, reason: r.reason });
-          continue;
-        }
-        const row: SocketRow = r.entry;
-        if (states ? !states.has(row.state) : !inScope(row.remote.port, opts)) continue;
-        if (ports && !ports.has(row.local.port) && !ports.has(row.remote.port)) continue;
-        const line = formatNetstatRow(row, opts);
-        if (withPrograms && row.inode !== 0) {
-          const timerLen = opts.timers ? 1 + formatNetstatTimer(row.timer).length : 0;
-          patchOffsets.push(out.length + line.length - 1 - timerLen - PROGRAM_COL);
-          patchInodes.push(row.inode);
-        }
-        out.str(line);
+      const st = scanLineBytes(b, start, end, al, f) ? (f[F_ST] as number) : 0;
+      const template = templates[st];
+      const rx = f[F_RX] as number;
+      const tx = f[F_TX] as number;
+      const local = template !== undefined ? this.addrs.get(b, f[F_LADDR] as number, al) : undefined;
+      const remote = local !== undefined ? this.addrs.get(b, f[F_RADDR] as number, al) : undefined;
+      if (template === undefined || remote === undefined || rx >= QUEUE_LIMIT || tx >= QUEUE_LIMIT) {
+        this.slowLine(proto, latin1(b, start, end), lineNumber);
+        continue;
       }
-      count++;
+      const lport = f[F_LPORT] as number;
+      const rport = f[F_RPORT] as number;
+      if (this.states ? this.stateShown[st] !== 1 : !inScope(rport, this.opts)) continue;
+      if (this.ports && !this.ports.has(lport) && !this.ports.has(rport)) continue;
+      const timer = this.opts.timers ? ' ' + timerText(f) : '';
+      const buf = out.room(rowEnd + 1 + timer.length);
+      const o = out.length;
+      buf.set(template, o);
+      if (rx !== 0) putDigitsBefore(buf, o + RX_END, rx);
+      if (tx !== 0) putDigitsBefore(buf, o + TX_END, tx);
+      putAddress(buf, o + LOCAL_AT, local as string, lport);
+      putAddress(buf, o + REMOTE_AT, remote, rport);
+      const inode = f[F_INODE] as number;
+      if (this.withPrograms && inode !== 0) this.patchLater(o + PROGRAM_AT, inode);
+      if (timer === '') out.commit(o + rowEnd + 1);
+      else {
+        const e = putStr(buf, o + rowEnd, timer);
+        buf[e] = 10;
+        out.commit(e + 1);
+      }
+      this.rows++;
     }
   }
-  return { out, patchOffsets, patchInodes, issues, rows: count };
+
+  /** A line off the kernel's layout: the validating parser names the bad field, or gives a row. */
+  private slowLine(proto: 'tcp' | 'tcp6', raw: string, lineNumber: number): void {
+    if (raw.trim() === '') return;
+    const r = parseProcNetTcpLine(raw, { proto, byteOrder: this.byteOrder });
+    if (!r.ok) {
+      this.issues.push({ code: r.code, proto, lineNumber, field: r.field, raw: r.raw, reason: r.reason });
+      return;
+    }
+    const row: SocketRow = r.entry;
+    if (this.states ? !this.states.has(row.state) : !inScope(row.remote.port, this.opts)) return;
+    if (this.ports && !this.ports.has(row.local.port) && !this.ports.has(row.remote.port)) return;
+    const line = formatNetstatRow(row, this.opts);
+    if (this.withPrograms && row.inode !== 0) {
+      const timerLen = this.opts.timers ? 1 + formatNetstatTimer(row.timer).length : 0;
+      this.patchLater(this.out.length + line.length - 1 - timerLen - PROGRAM_COL, row.inode);
+    }
+    this.out.str(line);
+    this.rows++;
+  }
+
+  private patchLater(offset: number, inode: number): void {
+    if (this.patches === this.patchOffsets.length) {
+      const offsets = new Int32Array(this.patches * 2);
+      offsets.set(this.patchOffsets);
+      this.patchOffsets = offsets;
+      const inodes = new Float64Array(this.patches * 2);
+      inodes.set(this.patchInodes);
+      this.patchInodes = inodes;
+    }
+    this.patchOffsets[this.patches] = offset;
+    this.patchInodes[this.patches++] = inode;
+  }
+
+  /** Writes each owned row's `pid/program` into its PID/Program column. */
+  patchOwners(ownerPid: InodeOwnerLookup, programOf: (pid: number) => string): void {
+    const columns = new Map<number, Uint8Array>();
+    const buf = this.out.room(0);
+    for (let i = 0; i < this.patches; i++) {
+      const pid = ownerPid.get(this.patchInodes[i] as number);
+      if (pid === undefined) continue;
+      let column = columns.get(pid);
+      if (column === undefined) {
+        const text = ' ' + formatNetstatProgram({ pid, program: programOf(pid) }).padEnd(20);
+        column = Buffer.from(text, 'latin1');
+        columns.set(pid, column);
+      }
+      buf.set(column, this.patchOffsets[i]);
+    }
+  }
+
+  /** The output so far (a view, valid until the next write), parse issues and rows printed. */
+  result(): NetstatStreamOutput {
+    return { bytes: this.out.bytes(), issues: this.issues, rows: this.rows };
+  }
 }
 
-/** Writes each owned row's `pid/program` into its PID/Program column. */
-export function patchNetstatOwners(
-  d: DeferredNetstat,
-  ownerPid: ReadonlyMap<number, number>,
-  programs: ReadonlyMap<number, string>,
-): void {
-  const cache = new Map<number, string>();
-  for (let i = 0; i < d.patchOffsets.length; i++) {
-    const pid = ownerPid.get(d.patchInodes[i] as number);
-    if (pid === undefined) continue;
-    let s = cache.get(pid);
-    if (s === undefined) {
-      s = ' ' + formatNetstatProgram({ pid, program: programs.get(pid) ?? '' }).padEnd(20);
-      cache.set(pid, s);
-    }
-    d.out.writeAt(d.patchOffsets[i] as number, s);
-  }
+function timerText(f: Float64Array): string {
+  const when = f[F_WHEN] as number;
+  return formatNetstatTimer({
+    kind: 'off',
+    code: f[F_TR] as number,
+    expiresTicks: when,
+    expiresMs: when * 10,
+    retransmits: f[F_RETR] as number,
+    probes: f[F_PROBES] as number,
+  });
 }
 
 /**
@@ -246,9 +346,10 @@ export function formatNetstatFromProc(
   filter: NetstatStreamFilter,
   opts: NetstatFormatOptions,
 ): NetstatStreamOutput {
-  const d = formatNetstatDeferred(input.tables, input.byteOrder, filter, opts);
-  patchNetstatOwners(d, input.ownerPid, input.programs);
-  return { bytes: d.out.bytes(), issues: d.issues, rows: d.rows };
+  const w = new NetstatWriter(input.byteOrder, filter, opts);
+  for (const { proto, text } of input.tables) w.addTable(proto, Buffer.from(text, 'latin1'));
+  w.patchOwners(input.ownerPid, (pid) => input.programs.get(pid) ?? '');
+  return w.result();
 }
 
 function inScope(remotePort: number, opts: NetstatFormatOptions): boolean {

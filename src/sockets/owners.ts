@@ -1,12 +1,20 @@
 /**
  * @module sockets/owners
- * Socket inode → owning processes, by scanning `<procRoot>/<pid>/fd` and reading each link
- * (`socket:[12345]`), as `netstat -p` and `ss -p` do. Processes that vanish mid-scan and
- * directories or links we may not read (EACCES/EPERM as non-root) are counted, never fatal.
- * The scan is synchronous on purpose: one readlink per fd is the whole cost, and the libuv thread
- * pool's per-call overhead is larger than the syscall itself.
+ * Socket inode → owning processes, by reading the links of `<procRoot>/<pid>/fd` (`socket:[12345]`),
+ * as `netstat -p` and `ss -p` do. Processes that vanish mid-scan and directories or links we may not
+ * read (EACCES/EPERM as non-root) are counted, never fatal.
+ *
+ * On procfs of Linux 6.2 and later the size of `<pid>/fd` is the process's number of open fds, so
+ * the scan reads links by fd number (0, 1, 2, …) without listing the directory: listing a directory
+ * of 10,000 fds makes the kernel build an entry for each, which costs about a quarter of the reads.
+ * Numbers missing in that range (closed fds, "holes") are skipped within a budget; when fds are
+ * still unaccounted for, the scan probes a little past the range and finally lists the directory and
+ * reads the fds it has not covered. Ranges of fd numbers make tasks that two threads can share
+ * without doing anything twice (see owners-parallel). The scan is synchronous on purpose: one
+ * readlink per fd is the whole cost, and the libuv thread pool's per-call overhead is larger than
+ * the syscall itself.
  */
-import { openSync, readdirSync, readlinkSync, readSync, closeSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync, statfsSync, statSync } from 'node:fs';
 import type { SocketOwner } from './types.js';
 
 export interface ScanOwnersOptions {
@@ -20,7 +28,7 @@ export interface ScanOwnersOptions {
 }
 
 export interface OwnerScan {
-  /** inode → owners in scan order (ascending pid, then the fd directory's order). */
+  /** inode → owners, ordered by pid, then fd. */
   readonly owners: Map<number, SocketOwner[]>;
   readonly processesScanned: number;
   readonly vanished: number;
@@ -67,6 +75,11 @@ export function netstatProgramName(cmdline: Uint8Array): string {
   return s;
 }
 
+/** netstat's program name of the process at `dir` (`<procRoot>/<pid>`); '' if it is gone. */
+export function programOf(dir: string): string {
+  return netstatProgramName(readSmall(`${dir}/cmdline`) ?? Buffer.alloc(0));
+}
+
 export function processInfo(
   dir: string,
   withCmdline: boolean,
@@ -87,84 +100,245 @@ export interface ScanFs {
   readlinkSync(path: string): string;
 }
 
-/**
- * The fd-scan loop. `tasks` holds `[pid, part, parts]` triples: part k of a process covers the
- * k-th slice of its fd directory, so one process with 16,000 sockets can be shared by two threads.
- * Tasks are claimed from `next[0]` atomically; every socket fd appends `inode, pid, fd` to `out`.
- * `counts` receives [processesScanned, vanished, denied, fdsRead]. Self-contained: it refers only
- * to its parameters and globals, because its source text is also evaluated inside a worker.
+/** fd numbers per task: a process with 10,000 sockets becomes five tasks two threads can share. */
+export const FDS_PER_TASK = 2048;
+/** Missing fd numbers one task (or the probe past a range) tolerates before it gives up. */
+export const MISSES_PER_TASK = 64;
+
+/*
+ * A scan plan is one Int32Array (on a SharedArrayBuffer when two threads share it):
+ *   header   [tickets taken, tasks taken from the front, from the back, T, P, miss budget,
+ *             processes without fds]
+ *   T tasks  [pid, first fd, end fd (exclusive; -1: list the directory), process index]
+ *   P procs  [fd count, fds found, tasks left, flags, first task, tasks]
+ *   T ints   how far each task got (its fds below this number were read or found missing)
+ * The counters are updated with Atomics; the last task of a process to finish completes it.
  */
-export function scanPidsLoop(
-  fs: ScanFs,
-  procRoot: string,
-  tasks: Int32Array,
-  next: Int32Array,
-  out: number[],
-  counts: Int32Array,
-): void {
-  let cachedPid = -1;
-  let cachedNames: string[] = [];
-  for (;;) {
-    const t = Atomics.add(next, 0, 1) * 3;
-    if (t >= tasks.length) return;
-    const pid = tasks[t] as number;
-    const part = tasks[t + 1] as number;
-    const parts = tasks[t + 2] as number;
-    const fdDir = procRoot + '/' + pid + '/fd/';
-    let names: string[];
-    if (pid === cachedPid) names = cachedNames;
-    else {
-      try {
-        names = fs.readdirSync(fdDir);
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (part === 0) Atomics.add(counts, code === 'EACCES' || code === 'EPERM' ? 2 : 1, 1);
-        continue;
-      }
-      cachedPid = pid;
-      cachedNames = names;
-    }
-    if (part === 0) Atomics.add(counts, 0, 1);
-    const from = Math.floor((names.length * part) / parts);
-    const to = Math.floor((names.length * (part + 1)) / parts);
-    for (let k = from; k < to; k++) {
-      const name = names[k] as string;
-      let link: string;
-      try {
-        link = fs.readlinkSync(fdDir + name);
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === 'EACCES' || code === 'EPERM') Atomics.add(counts, 2, 1);
-        // ENOENT: the fd was closed (or the process exited) since readdir; not an error.
-        continue;
-      }
-      Atomics.add(counts, 3, 1);
-      // "socket:[12345]"
-      if (link.charCodeAt(0) !== 115 || link.charCodeAt(6) !== 58 || !link.startsWith('socket:[')) continue;
-      const inode = Number(link.slice(8, -1));
-      if (Number.isInteger(inode)) out.push(inode, pid, Number(name));
-    }
+const HEADER = 7;
+const TASK_INTS = 4;
+const PROC_INTS = 6;
+
+/** How many fds each process has open, or -1 when unknown (then its directory is listed). */
+export type FdCounter = (pid: number) => number;
+
+/** procfs's magic number (statfs f_type). */
+const PROC_SUPER_MAGIC = 0x9fa0;
+
+/**
+ * The fd counter of a procfs at `procRoot` whose `<pid>/fd` sizes are fd counts (Linux 6.2 and
+ * later), or undefined (another kernel, or a fixture tree): then every directory is listed.
+ */
+export function procFdCounter(procRoot: string): FdCounter | undefined {
+  try {
+    if (statfsSync(procRoot).type !== PROC_SUPER_MAGIC) return undefined;
+    // Before 6.2 the size is 0; this process has fds open, so 0 here means "not counted".
+    if (statSync(`${procRoot}/self/fd`).size <= 0) return undefined;
+  } catch {
+    return undefined;
   }
+  return (pid) => {
+    const st = statSync(`${procRoot}/${pid}/fd`, { throwIfNoEntry: false });
+    return st ? st.size : -1;
+  };
 }
 
-/** Fds per task: big processes are cut into slices of about this many fds. */
-const FDS_PER_PART = 2048;
+/**
+ * The scan plan of `pids`: with an fd counter, ranges of at most `fdsPerTask` fd numbers per task
+ * (processes without fds need no task); without one, one task per process that lists its directory.
+ * @example scanFds(fs, '/proc', planScan(listPids('/proc'), procFdCounter('/proc')), false, out, counts)
+ */
+export function planScan(
+  pids: Int32Array,
+  fdCount: FdCounter | undefined,
+  fdsPerTask = FDS_PER_TASK,
+  missBudget = MISSES_PER_TASK,
+  shared = false,
+): Int32Array {
+  const tasks: number[] = [];
+  const procs: number[] = [];
+  let empty = 0;
+  for (const pid of pids) {
+    const count = fdCount ? fdCount(pid) : -1;
+    if (count === 0) {
+      empty++;
+      continue;
+    }
+    const p = procs.length / PROC_INTS;
+    const first = tasks.length / TASK_INTS;
+    let parts = 1;
+    if (count < 0) tasks.push(pid, 0, -1, p);
+    else {
+      parts = Math.ceil(count / fdsPerTask);
+      for (let k = 0; k < parts; k++)
+        tasks.push(pid, k * fdsPerTask, Math.min(count, (k + 1) * fdsPerTask), p);
+    }
+    procs.push(Math.max(count, 0), 0, parts, 0, first, parts);
+  }
+  const T = tasks.length / TASK_INTS;
+  const P = procs.length / PROC_INTS;
+  const ints = HEADER + tasks.length + procs.length + T;
+  const plan = new Int32Array(shared ? new SharedArrayBuffer(ints * 4) : new ArrayBuffer(ints * 4));
+  plan.set([0, 0, 0, T, P, missBudget, empty]);
+  plan.set(tasks, HEADER);
+  plan.set(procs, HEADER + tasks.length);
+  return plan;
+}
+
+/** Processes the plan counted as scanned without a task (no fds open). */
+export function planEmptyProcesses(plan: Int32Array): number {
+  return plan[6] as number;
+}
 
 /**
- * The task list for `scanPidsLoop`: one task per process, several for a process with many fds
- * (the size of `/proc/<pid>/fd` is its fd count on Linux 6.2 and later; 0 before, so one task).
+ * The fd-scan loop: claims tasks of `plan` (from the front, or from the back so that two threads
+ * work on different processes until they meet) and returns `inode, pid, fd` for every socket fd it
+ * read. `counts` receives [processesScanned, vanished, denied, fdsRead]. Duplicate triples are
+ * possible only when a directory changes during the scan. Self-contained: it refers only to its
+ * parameters and globals, because its source text is also evaluated inside a worker.
  */
-export function planScanTasks(procRoot: string, pids: Int32Array, split: boolean): Int32Array {
-  const tasks: number[] = [];
-  for (const pid of pids) {
-    let parts = 1;
-    if (split) {
-      const st = statSync(`${procRoot}/${pid}/fd`, { throwIfNoEntry: false });
-      if (st && st.size > FDS_PER_PART) parts = Math.ceil(st.size / FDS_PER_PART);
+export function scanFds(
+  fs: ScanFs,
+  procRoot: string,
+  plan: Int32Array,
+  fromBack: boolean,
+  counts: Int32Array,
+): Float64Array {
+  const T = plan[3] as number;
+  const P = plan[4] as number;
+  const budget = plan[5] as number;
+  const TASKS = 7;
+  const PROCS = TASKS + 4 * T;
+  const REACHED = PROCS + 6 * P;
+  const ABORTED = 1;
+  const DENIED = 2;
+  let out = new Float64Array(3 * 1024);
+  let outLen = 0;
+  const bump = (i: number): void => {
+    counts[i] = (counts[i] as number) + 1;
+  };
+  const isDenied = (err: unknown): boolean => {
+    const code = (err as { code?: string }).code;
+    return code === 'EACCES' || code === 'EPERM';
+  };
+  /** Reads one link: 1 read, 0 missing, -1 denied. */
+  const readFd = (dir: string, pid: number, fd: number): number => {
+    let link: string;
+    try {
+      link = fs.readlinkSync(dir + fd);
+    } catch (err) {
+      return isDenied(err) ? -1 : 0;
     }
-    for (let k = 0; k < parts; k++) tasks.push(pid, k, parts);
+    bump(3);
+    // "socket:[12345]"
+    if (link.charCodeAt(0) !== 115 || link.charCodeAt(6) !== 58 || !link.startsWith('socket:[')) return 1;
+    let inode = 0;
+    const last = link.length - 1;
+    if (last < 9 || last > 24 || link.charCodeAt(last) !== 93) return 1;
+    for (let i = 8; i < last; i++) {
+      const c = link.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return 1;
+      inode = inode * 10 + c;
+    }
+    if (outLen + 3 > out.length) {
+      const bigger = new Float64Array(out.length * 2);
+      bigger.set(out);
+      out = bigger;
+    }
+    out[outLen++] = inode;
+    out[outLen++] = pid;
+    out[outLen++] = fd;
+    return 1;
+  };
+  /** Lists `dir` and reads the fds not `covered` yet; `found`: fds of it read before. */
+  const readListed = (dir: string, pid: number, covered: (fd: number) => boolean, found: number): void => {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch (err) {
+      // ENOENT: the process exited since /proc was listed (or since its first fds were read).
+      bump(isDenied(err) ? 2 : found === 0 ? 1 : 0);
+      return;
+    }
+    bump(0);
+    for (let k = 0; k < names.length; k++) {
+      const fd = Number(names[k]);
+      if (!Number.isInteger(fd) || covered(fd)) continue;
+      // ENOENT: the fd was closed since the listing; not an error.
+      if (readFd(dir, pid, fd) < 0) bump(2);
+    }
+  };
+  for (;;) {
+    if (Atomics.add(plan, 0, 1) >= T) return out.subarray(0, outLen);
+    const t = fromBack ? T - 1 - Atomics.add(plan, 2, 1) : Atomics.add(plan, 1, 1);
+    const at = TASKS + 4 * t;
+    const pid = plan[at] as number;
+    const from = plan[at + 1] as number;
+    const to = plan[at + 2] as number;
+    const p = plan[at + 3] as number;
+    const dir = procRoot + '/' + pid + '/fd/';
+    if (to < 0) {
+      readListed(dir, pid, () => false, 0);
+      continue;
+    }
+    // Read fds from..to-1 by number.
+    let fd = from;
+    let found = 0;
+    let misses = 0;
+    let flags = 0;
+    for (; fd < to; fd++) {
+      const r = readFd(dir, pid, fd);
+      if (r > 0) found++;
+      else if (r < 0) {
+        flags = DENIED;
+        break;
+      } else if (++misses > budget) {
+        flags = ABORTED;
+        fd++;
+        break;
+      }
+    }
+    Atomics.store(plan, REACHED + t, fd);
+    const pr = PROCS + 6 * p;
+    if (flags !== 0) Atomics.or(plan, pr + 3, flags);
+    Atomics.add(plan, pr + 1, found);
+    if (Atomics.sub(plan, pr + 2, 1) !== 1) continue;
+    // This was the process's last task to finish: are all its fds accounted for?
+    const count = plan[pr] as number;
+    const all = Atomics.load(plan, pr + 3);
+    let total = Atomics.load(plan, pr + 1);
+    if (all & DENIED) {
+      bump(total > 0 ? 0 : 2);
+      continue;
+    }
+    // Fds found below `count` < count: the rest have higher numbers. Probe a little past the range.
+    // A miss costs about as much as listing 8 fds, so small processes are listed at once.
+    let past = count;
+    if (!(all & ABORTED) && total > 0 && total < count) {
+      for (misses = 0; total < count && misses < Math.min(budget, count >> 3); past++) {
+        const r = readFd(dir, pid, past);
+        if (r > 0) total++;
+        else if (r < 0) break;
+        else misses++;
+      }
+    }
+    if (!(all & ABORTED) && total >= count) {
+      bump(0);
+      continue;
+    }
+    // Still short (many holes, or the process is gone): list the directory for the rest.
+    const first = plan[pr + 4] as number;
+    const tasks = plan[pr + 5] as number;
+    const covered = (n: number): boolean => {
+      if (n >= count) return n < past;
+      for (let k = first; k < first + tasks; k++) {
+        const a = TASKS + 4 * k;
+        if (n >= (plan[a + 1] as number) && n < (plan[a + 2] as number))
+          return n < Atomics.load(plan, REACHED + k);
+      }
+      return false;
+    };
+    readListed(dir, pid, covered, total);
   }
-  return Int32Array.from(tasks);
 }
 
 /** Pids of `procRoot`, ascending (the order netstat meets them in). */
@@ -179,10 +353,47 @@ export function listPids(procRoot: string): Int32Array {
   return Int32Array.from(pids).sort();
 }
 
+/** Triples and counters of a finished scan. */
+export interface ScanResult {
+  /** `inode, pid, fd` per socket fd. */
+  readonly triples: ArrayLike<number>;
+  /** [processesScanned, vanished, denied, fdsRead]. */
+  readonly counts: Int32Array;
+}
+
+/**
+ * Scans every task of `plan` on this thread.
+ * @example scanOnThisThread('/proc', planScan(listPids('/proc'), procFdCounter('/proc'))).triples
+ */
+export function scanOnThisThread(
+  procRoot: string,
+  plan: Int32Array,
+  fs: ScanFs = { readdirSync, readlinkSync },
+): ScanResult {
+  const counts = new Int32Array(4);
+  const triples = withoutStacks(() => scanFds(fs, procRoot, plan, false, counts));
+  counts[0] = (counts[0] as number) + planEmptyProcesses(plan);
+  return { triples, counts };
+}
+
+/**
+ * Runs `f` with stack traces off: a missing fd is a thrown ENOENT, and capturing its stack costs
+ * more than the readlink. `f` is synchronous, so no other code sees the setting.
+ */
+export function withoutStacks<T>(f: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return f();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /**
  * Groups scan triples by inode (owners ordered by pid, then fd, so the first is the one netstat
- * shows), reading comm/program (and cmdline) once per owning process. Duplicate triples (two
- * threads slicing a directory that changed in between) are dropped.
+ * shows), reading comm/program (and cmdline) once per owning process. Duplicate triples (a
+ * directory that changed during the scan) are dropped.
  */
 export function buildOwners(
   procRoot: string,
@@ -217,17 +428,14 @@ export function buildOwners(
 }
 
 /**
- * Scans every process's fd directory (on this thread) and maps socket inodes to their owners.
+ * Scans every process's fds (on this thread) and maps socket inodes to their owners.
  * @example const { owners } = scanSocketOwners({ procRoot: '/proc' }); owners.get(4242)?.[0]?.pid
  */
 export function scanSocketOwners(opts: ScanOwnersOptions): OwnerScan {
   const pids = opts.pids ? Int32Array.from(opts.pids) : listPids(opts.procRoot);
-  const out: number[] = [];
-  const counts = new Int32Array(4);
-  const tasks = planScanTasks(opts.procRoot, pids, false);
-  scanPidsLoop({ readdirSync, readlinkSync }, opts.procRoot, tasks, new Int32Array(1), out, counts);
+  const { triples, counts } = scanOnThisThread(opts.procRoot, planScan(pids, procFdCounter(opts.procRoot)));
   return {
-    owners: buildOwners(opts.procRoot, out, opts.wanted, opts.cmdline === true),
+    owners: buildOwners(opts.procRoot, triples, opts.wanted, opts.cmdline === true),
     processesScanned: counts[0] as number,
     vanished: counts[1] as number,
     denied: counts[2] as number,

@@ -1,22 +1,22 @@
 /**
  * @module sockets/read-raw
- * The fast path of `tcpscope sockets --format netstat`: /proc/net/tcp{,6} as text plus the fd
- * scan, without row objects. The table is formatted while the fd scan still runs on the worker
- * thread; owners are patched into the PID/Program column afterwards.
+ * The fast path of `tcpscope sockets --format netstat`: /proc/net/tcp{,6} as bytes plus the fd
+ * scan, without row objects. With many sockets a worker thread starts scanning fds at once while
+ * this thread reads and formats the tables, then helps with the scan; owners are patched into the
+ * PID/Program column at the end.
  */
-import { readdirSync, readlinkSync } from 'node:fs';
 import { endianness } from 'node:os';
 import {
-  formatNetstatDeferred,
-  patchNetstatOwners,
+  NetstatWriter,
   type NetstatStreamFilter,
   type NetstatStreamInput,
   type NetstatStreamOutput,
 } from './netstat-stream.js';
 import type { NetstatFormatOptions } from './netstat-format.js';
-import { listPids, planScanTasks, processInfo, scanPidsLoop } from './owners.js';
+import { listPids, planScan, procFdCounter, programOf, scanOnThisThread, type ScanResult } from './owners.js';
+import { inodeOwners } from './inode-owners.js';
 import { startParallelOwnerScan } from './owners-parallel.js';
-import { PARALLEL_MIN_SOCKETS, readTableText, socketsInUse } from './read.js';
+import { PARALLEL_MIN_SOCKETS, readTableBytes, readTableText, socketsInUse } from './read.js';
 import type { ReadSocketsOptions, SocketScanStats } from './types.js';
 
 /** The raw material of `--format netstat`: /proc text and the inode → owner maps. */
@@ -24,8 +24,9 @@ export interface RawSocketTable extends NetstatStreamInput {
   readonly stats: Omit<SocketScanStats, 'socketsOwned' | 'orphans'>;
 }
 
-type Scan = () => Promise<{ triples: number[]; counts: Int32Array }>;
+type Scan = () => Promise<ScanResult>;
 
+/** Starts the fd scan (on a worker too when there are many sockets); the result helps it finish. */
 function startScan(procRoot: string, options: ReadSocketsOptions): Scan {
   const pids = listPids(procRoot);
   const mode = options.parallel ?? 'auto';
@@ -34,29 +35,16 @@ function startScan(procRoot: string, options: ReadSocketsOptions): Scan {
     const scan = startParallelOwnerScan(procRoot, pids);
     return () => scan.finishTriples();
   }
-  return () => {
-    const triples: number[] = [];
-    const counts = new Int32Array(4);
-    const tasks = planScanTasks(procRoot, pids, false);
-    scanPidsLoop({ readdirSync, readlinkSync }, procRoot, tasks, new Int32Array(1), triples, counts);
-    return Promise.resolve({ triples, counts });
-  };
+  return () => Promise.resolve(scanOnThisThread(procRoot, planScan(pids, procFdCounter(procRoot))));
 }
 
-function readTexts(procRoot: string, options: ReadSocketsOptions): NetstatStreamInput['tables'] {
+function protos(options: ReadSocketsOptions): ('tcp' | 'tcp6')[] {
   const families = options.families ?? [4, 6];
-  const tables: { proto: 'tcp' | 'tcp6'; text: string }[] = [];
-  for (const fam of [4, 6] as const) {
-    if (!families.includes(fam)) continue;
-    const proto = fam === 4 ? 'tcp' : 'tcp6';
-    const text = readTableText(procRoot, proto);
-    if (text !== undefined) tables.push({ proto, text });
-  }
-  return tables;
+  return (['tcp', 'tcp6'] as const).filter((p) => families.includes(p === 'tcp' ? 4 : 6));
 }
 
 /** inode → lowest owning pid, and pid → netstat program name for those pids. */
-function ownerMaps(procRoot: string, triples: readonly number[]) {
+function ownerMaps(procRoot: string, triples: ArrayLike<number>) {
   const ownerPid = new Map<number, number>();
   for (let i = 0; i + 2 < triples.length; i += 3) {
     const inode = triples[i] as number;
@@ -66,7 +54,7 @@ function ownerMaps(procRoot: string, triples: readonly number[]) {
   }
   const programs = new Map<number, string>();
   for (const pid of ownerPid.values()) {
-    if (!programs.has(pid)) programs.set(pid, processInfo(`${procRoot}/${pid}`, false).program);
+    if (!programs.has(pid)) programs.set(pid, programOf(`${procRoot}/${pid}`));
   }
   return { ownerPid, programs };
 }
@@ -90,9 +78,12 @@ export async function readRawSocketTable(options: ReadSocketsOptions = {}): Prom
   const started = performance.now();
   const procRoot = options.procRoot ?? '/proc';
   const finish = startScan(procRoot, options);
-  let tables: NetstatStreamInput['tables'];
+  const tables: { proto: 'tcp' | 'tcp6'; text: string }[] = [];
   try {
-    tables = readTexts(procRoot, options);
+    for (const proto of protos(options)) {
+      const text = readTableText(procRoot, proto);
+      if (text !== undefined) tables.push({ proto, text });
+    }
   } catch (err) {
     await finish().catch(() => undefined);
     throw err;
@@ -107,8 +98,8 @@ export async function readRawSocketTable(options: ReadSocketsOptions = {}): Prom
 }
 
 /**
- * `netstat -tanp` text (as bytes) for this machine: the table is formatted while the fd scan runs,
- * then owners are patched in.
+ * `netstat -tanp` text (as bytes) for this machine: the tables are formatted while the fd scan
+ * runs, then owners are patched in.
  * @example process.stdout.write((await readNetstatOutput({}, {}, { scope: 'all' })).bytes)
  */
 export async function readNetstatOutput(
@@ -120,14 +111,12 @@ export async function readNetstatOutput(
   const procRoot = options.procRoot ?? '/proc';
   const withOwners = options.owners !== false && fmt.programs !== false;
   const finish = withOwners ? startScan(procRoot, options) : undefined;
-  let deferred: ReturnType<typeof formatNetstatDeferred>;
+  const writer = new NetstatWriter(options.endianness ?? endianness(), filter, fmt);
   try {
-    deferred = formatNetstatDeferred(
-      readTexts(procRoot, options),
-      options.endianness ?? endianness(),
-      filter,
-      fmt,
-    );
+    for (const proto of protos(options)) {
+      const bytes = readTableBytes(procRoot, proto);
+      if (bytes !== undefined) writer.addTable(proto, bytes);
+    }
   } catch (err) {
     await finish?.().catch(() => undefined);
     throw err;
@@ -136,13 +125,7 @@ export async function readNetstatOutput(
   if (finish) {
     const scan = await finish();
     counts = scan.counts;
-    const { ownerPid, programs } = ownerMaps(procRoot, scan.triples);
-    patchNetstatOwners(deferred, ownerPid, programs);
+    writer.patchOwners(inodeOwners(scan.triples), (pid) => programOf(`${procRoot}/${pid}`));
   }
-  return {
-    bytes: deferred.out.bytes(),
-    issues: deferred.issues,
-    rows: deferred.rows,
-    stats: statsOf(counts, started),
-  };
+  return { ...writer.result(), stats: statsOf(counts, started) };
 }

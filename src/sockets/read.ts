@@ -4,12 +4,12 @@
  * inodes to owners by scanning `<procRoot>/<pid>/fd`, and names uids from `<rootDir>/etc/passwd`.
  * Everything the OS gives is injected (`procRoot`, `rootDir`, byte order) so tests run on fixtures.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { parsePasswd } from './passwd.js';
 import { parseProcNetTcp } from './proc-net-tcp.js';
-import { listPids, planScanTasks, processInfo, scanPidsLoop } from './owners.js';
+import { listPids, planScan, procFdCounter, processInfo, scanOnThisThread } from './owners.js';
 import { startParallelOwnerScan } from './owners-parallel.js';
 import { PermissionError, InputError } from '../util/errors.js';
 import type {
@@ -25,10 +25,11 @@ import type {
 let shared = Buffer.allocUnsafe(1 << 20);
 
 /**
- * Reads a /proc file whole. seq_file returns about one page per read(), so the loop appends into
- * one growing buffer instead of allocating per call.
+ * Reads a /proc file whole into the shared buffer and returns a view of it, valid until the next
+ * read. seq_file returns about one page per read(), so the loop appends into one growing buffer
+ * instead of allocating per call.
  */
-export function readProcText(path: string): string {
+export function readProcBytes(path: string): Buffer {
   const fd = openSync(path, 'r');
   try {
     let len = 0;
@@ -42,17 +43,25 @@ export function readProcText(path: string): string {
       if (n <= 0) break;
       len += n;
     }
-    return shared.toString('latin1', 0, len);
+    return shared.subarray(0, len);
   } finally {
     closeSync(fd);
   }
 }
 
-/** Text of `<procRoot>/net/<proto>`; undefined for a missing tcp6 (a kernel without IPv6). */
-export function readTableText(procRoot: string, proto: 'tcp' | 'tcp6'): string | undefined {
+/** Reads a /proc file whole, as text. */
+export function readProcText(path: string): string {
+  return readProcBytes(path).toString('latin1');
+}
+
+/**
+ * Bytes of `<procRoot>/net/<proto>` (a view valid until the next read); undefined for a missing
+ * tcp6 (a kernel without IPv6).
+ */
+export function readTableBytes(procRoot: string, proto: 'tcp' | 'tcp6'): Buffer | undefined {
   const path = join(procRoot, 'net', proto);
   try {
-    return readProcText(path);
+    return readProcBytes(path);
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ENOENT' && proto === 'tcp6') return undefined;
@@ -61,6 +70,11 @@ export function readTableText(procRoot: string, proto: 'tcp' | 'tcp6'): string |
     }
     throw new InputError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** Text of `<procRoot>/net/<proto>`; undefined for a missing tcp6 (a kernel without IPv6). */
+export function readTableText(procRoot: string, proto: 'tcp' | 'tcp6'): string | undefined {
+  return readTableBytes(procRoot, proto)?.toString('latin1');
 }
 
 function readTable(procRoot: string, proto: 'tcp' | 'tcp6', byteOrder: 'LE' | 'BE') {
@@ -242,9 +256,6 @@ export function readSocketsSync(options: ReadSocketsOptions = {}): ReadSocketsRe
   const procRoot = options.procRoot ?? '/proc';
   const tables = readTables(procRoot, options);
   if (options.owners === false) return join_(procRoot, tables, undefined, options, started);
-  const triples: number[] = [];
-  const counts = new Int32Array(4);
-  const tasks = planScanTasks(procRoot, listPids(procRoot), false);
-  scanPidsLoop({ readdirSync, readlinkSync }, procRoot, tasks, new Int32Array(1), triples, counts);
-  return join_(procRoot, tables, { triples, counts }, options, started);
+  const scan = scanOnThisThread(procRoot, planScan(listPids(procRoot), procFdCounter(procRoot)));
+  return join_(procRoot, tables, scan, options, started);
 }

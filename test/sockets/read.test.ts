@@ -11,8 +11,9 @@ import {
   formatNetstatFromProc,
   readRawSocketTable,
   readSockets,
+  planScan,
   readSocketsSync,
-  scanPidsLoop,
+  scanFds,
   scanSocketOwners,
   toSocketSnapshotEvent,
   type ScanFs,
@@ -110,11 +111,10 @@ describe('readSockets on a fixture tree', () => {
         return 'socket:[77]';
       },
     };
-    const out: number[] = [];
     const counts = new Int32Array(4);
-    scanPidsLoop(fs, '/p', Int32Array.from([1, 0, 1, 2, 0, 1, 3, 0, 1]), new Int32Array(1), out, counts);
+    const out = scanFds(fs, '/p', planScan(Int32Array.from([1, 2, 3]), undefined), false, counts);
     expect(Array.from(counts)).toEqual([1, 1, 2, 1]); // scanned, vanished, denied (dir + fd), fds read
-    expect(out).toEqual([77, 3, 3]);
+    expect(Array.from(out)).toEqual([77, 3, 3]);
   });
 
   it('scans only the given pids, and matches a scan done with the real fs', () => {
