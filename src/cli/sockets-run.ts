@@ -1,13 +1,12 @@
 /**
  * @module cli/sockets-run
  * The implementation of `tcpscope sockets` (loaded on demand by cli/sockets): the socket table,
- * filters, a netstat-identical format, JSON, newcomer notes and a watch mode.
+ * filters, a netstat-identical format, JSON, newcomer notes and a watch mode. Notes, diffs and
+ * durations load only when used: `--format netstat` starts with the fewest modules.
  */
 import type { TcpState } from '../events.js';
 import type { Lang } from '../report/explain/explain.js';
-import { diffSockets, formatChange, type WatchState } from '../sockets/diff.js';
-import { parseDurationMs } from '../sockets/duration.js';
-import { explainSocketRow } from '../sockets/explain.js';
+import type { WatchState } from '../sockets/diff.js';
 import { filterRows, parseStateList, type SocketFilter } from '../sockets/filter.js';
 import {
   formatNetstatHeader,
@@ -77,17 +76,18 @@ async function sample(
   return { ...res, shown: filterRows(res.rows, filter) };
 }
 
-function netstatWithNotes(
+async function netstatWithNotes(
   rows: readonly SocketRow[],
   fmt: NetstatFormatOptions,
   lang: Lang | undefined,
   header: string,
-): string {
+): Promise<string> {
+  const explain = lang ? (await import('../sockets/explain.js')).explainSocketRow : undefined;
   const parts = [header];
   const programs = new Map<number, string>();
   for (const r of rows) {
     parts.push(formatNetstatRow(r, fmt, programs));
-    if (lang) for (const n of explainSocketRow(r, lang)) parts.push(`      ^ ${n.text}\n`);
+    if (lang && explain) for (const n of explain(r, lang)) parts.push(`      ^ ${n.text}\n`);
   }
   return parts.join('');
 }
@@ -117,6 +117,7 @@ async function renderOnce(
   const res = await sample(o, filter);
   reportIssues(res.issues);
   if (o.json) {
+    const { explainSocketRow } = await import('../sockets/explain.js');
     const rows = o.explain ? res.shown.map((r) => ({ ...r, notes: explainSocketRow(r, lang) })) : res.shown;
     return JSON.stringify({ rows, issues: res.issues, stats: res.stats }, null, 2) + '\n';
   }
@@ -159,6 +160,11 @@ async function watch(
   fmt: NetstatFormatOptions,
   lang: Lang,
 ): Promise<void> {
+  const [{ diffSockets, formatChange }, { parseDurationMs }, { explainSocketRow }] = await Promise.all([
+    import('../sockets/diff.js'),
+    import('../sockets/duration.js'),
+    import('../sockets/explain.js'),
+  ]);
   const intervalMs = typeof o.watch === 'string' ? parseDurationMs(o.watch, '--watch') : 1000;
   const maxCount = o.count !== undefined ? parseIntList([o.count], '--count', 2 ** 31)?.[0] : undefined;
   const durationMs = o.duration !== undefined ? parseDurationMs(o.duration, '--duration') : undefined;
