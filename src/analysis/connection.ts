@@ -11,6 +11,7 @@ import { TCP_FLAG } from '../wire/packet.js';
 import {
   inferLinux,
   newLinuxEndpoint,
+  resetLinuxEndpoint,
   type LinuxEndpoint,
   type LinuxSegment,
   type Transition,
@@ -18,6 +19,7 @@ import {
 import {
   analyzeWsSegment,
   newWsDirection,
+  resetWsDirection,
   WS,
   type WsDirection,
   type WsResult,
@@ -25,6 +27,7 @@ import {
 } from './wireshark-flags.js';
 import {
   newZeekEndpoint,
+  resetZeekEndpoint,
   updateZeek,
   type ZeekEndpoint,
   type ZeekHistory,
@@ -76,21 +79,25 @@ export interface DirectionFacts {
   finNs: number;
 }
 
+function resetFacts(f: DirectionFacts): void {
+  f.packets = 0;
+  f.payloadBytes = 0;
+  f.ipBytes = 0;
+  f.mss = -1;
+  f.wscale = -1;
+  f.sackOK = false;
+  f.timestamps = false;
+  f.lastDataSeq = 0;
+  f.lastDataLen = 0;
+  f.lastDataNs = 0;
+  f.lastDataAcked = true;
+  f.finNs = -1;
+}
+
 function newFacts(): DirectionFacts {
-  return {
-    packets: 0,
-    payloadBytes: 0,
-    ipBytes: 0,
-    mss: -1,
-    wscale: -1,
-    sackOK: false,
-    timestamps: false,
-    lastDataSeq: 0,
-    lastDataLen: 0,
-    lastDataNs: 0,
-    lastDataAcked: true,
-    finNs: -1,
-  };
+  const f = {} as DirectionFacts;
+  resetFacts(f);
+  return f;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -149,16 +156,42 @@ export interface ConnAddrs {
   readonly respPort: number;
 }
 
+/** A packet's addresses as the flow table reads them (IPv4 as numbers, IPv6 as text). */
+export interface PacketAddrs {
+  v6: boolean;
+  src4: number;
+  dst4: number;
+  src6: string;
+  dst6: string;
+}
+
 function ipv4Text(a: number): string {
   return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 }
 
-export class Connection {
+/**
+ * One connection's state. The engine reuses retired objects for new connections (`init`), so
+ * a capture of millions of short connections does not leave millions of dead objects behind;
+ * `generation` changes on every reuse, for queues that may still hold the old one.
+ */
+export class Connection implements ConnAddrs {
   readonly ws: [WsDirection, WsDirection] = [newWsDirection(), newWsDirection()];
   readonly zeek: [ZeekEndpoint, ZeekEndpoint] = [newZeekEndpoint(), newZeekEndpoint()];
   readonly linux: [LinuxEndpoint, LinuxEndpoint] = [newLinuxEndpoint(), newLinuxEndpoint()];
   readonly facts: [DirectionFacts, DirectionFacts] = [newFacts(), newFacts()];
   readonly history: ZeekHistory = { text: '', seen: 0 };
+  generation = 0;
+  id = 0;
+  v6 = false;
+  origAddr4 = 0;
+  respAddr4 = 0;
+  origAddr6 = '';
+  respAddr6 = '';
+  origPort = 0;
+  respPort = 0;
+  /** Times in ns since the analyzer's first packet. */
+  startNs = 0;
+  firstIndex = 0;
   /** ISN / base sequence per direction (Wireshark's base_seq), for relative numbers. */
   base0 = 0;
   base1 = 0;
@@ -166,7 +199,7 @@ export class Connection {
   baseSet1 = false;
   /** Flag counters by bit (see VERDICT / WS), made on the first flag. */
   counters: Int32Array | undefined = undefined;
-  /** Times in ns since the analyzer's first packet; -1 = not seen. */
+  /** -1 = not seen. */
   synNs = -1;
   synAckNs = -1;
   ackNs = -1;
@@ -177,8 +210,8 @@ export class Connection {
   finSent1 = false;
   rstSent0 = false;
   rstSent1 = false;
-  lastNs: number;
-  lastIndex: number;
+  lastNs = 0;
+  lastIndex = 0;
   closed = false;
   evicted = false;
   /** Removed from the flow table (evicted, split off by port reuse, or finished). */
@@ -189,27 +222,74 @@ export class Connection {
   private origEp: Endpoint | undefined = undefined;
   private respEp: Endpoint | undefined = undefined;
 
-  constructor(
-    readonly id: number,
-    readonly addrs: ConnAddrs,
-    readonly startNs: number,
-    readonly firstIndex: number,
+  /**
+   * Start connection `id` whose first packet went from `a`'s source to its destination (the
+   * originator is the destination when `flipped`: a lone SYN-ACK).
+   */
+  init(
+    id: number,
+    a: PacketAddrs,
+    srcPort: number,
+    dstPort: number,
+    startNs: number,
+    firstIndex: number,
     flipped: boolean,
-  ) {
+  ): this {
+    resetWsDirection(this.ws[0]);
+    resetWsDirection(this.ws[1]);
+    resetZeekEndpoint(this.zeek[0]);
+    resetZeekEndpoint(this.zeek[1]);
+    resetLinuxEndpoint(this.linux[0]);
+    resetLinuxEndpoint(this.linux[1]);
+    resetFacts(this.facts[0]);
+    resetFacts(this.facts[1]);
+    this.history.text = flipped ? '^' : '';
+    this.history.seen = 0;
+    this.generation++;
+    this.id = id;
+    this.v6 = a.v6;
+    this.origAddr4 = flipped ? a.dst4 : a.src4;
+    this.respAddr4 = flipped ? a.src4 : a.dst4;
+    this.origAddr6 = a.v6 ? (flipped ? a.dst6 : a.src6) : '';
+    this.respAddr6 = a.v6 ? (flipped ? a.src6 : a.dst6) : '';
+    this.origPort = flipped ? dstPort : srcPort;
+    this.respPort = flipped ? srcPort : dstPort;
+    this.startNs = startNs;
+    this.firstIndex = firstIndex;
+    this.base0 = this.base1 = 0;
+    this.baseSet0 = this.baseSet1 = false;
+    this.counters?.fill(0);
+    this.synNs = this.synAckNs = this.ackNs = -1;
+    this.synSeen = false;
+    this.opener = this.closer = -1;
+    this.finSent0 = this.finSent1 = this.rstSent0 = this.rstSent1 = false;
     this.lastNs = startNs;
     this.lastIndex = firstIndex;
-    if (flipped) this.history.text = '^';
+    this.closed = this.evicted = this.retired = false;
+    this.frame = 0;
+    this.nextInBucket = undefined;
+    this.origEp = this.respEp = undefined;
+    return this;
+  }
+
+  /** The addresses (this object itself). */
+  get addrs(): ConnAddrs {
+    return this;
   }
 
   /** The originator: SYN sender, else the first packet's sender (flipped for a lone SYN-ACK). */
   get orig(): Endpoint {
-    const a = this.addrs;
-    return (this.origEp ??= { addr: a.v6 ? a.origAddr6 : ipv4Text(a.origAddr4), port: a.origPort });
+    return (this.origEp ??= {
+      addr: this.v6 ? this.origAddr6 : ipv4Text(this.origAddr4),
+      port: this.origPort,
+    });
   }
 
   get resp(): Endpoint {
-    const a = this.addrs;
-    return (this.respEp ??= { addr: a.v6 ? a.respAddr6 : ipv4Text(a.respAddr4), port: a.respPort });
+    return (this.respEp ??= {
+      addr: this.v6 ? this.respAddr6 : ipv4Text(this.respAddr4),
+      port: this.respPort,
+    });
   }
 
   /** The direction-free flow key (same text as `flowKey` in events.ts). */

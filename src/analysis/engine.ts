@@ -15,7 +15,7 @@ import { decodePacket } from '../wire/decode.js';
 import { FrameDecoder } from '../wire/frame.js';
 import { TCP_FLAG, type DecodedPacket } from '../wire/packet.js';
 import { TCPOPT } from '../wire/tcp-options.js';
-import { Connection, Segment, type ConnAddrs } from './connection.js';
+import { Connection, Segment, type PacketAddrs } from './connection.js';
 import type { Transition } from './linux-state.js';
 import { buildNotes, classifyVerdicts, verdictNames, type Before } from './notes.js';
 import { summarizeConnection } from './summary.js';
@@ -93,15 +93,6 @@ function textKey(a: string, ap: number, b: string, bp: number): string {
   return aFirst ? `${a}.${ap}-${b}.${bp}` : `${b}.${bp}-${a}.${ap}`;
 }
 
-/** The packet's addresses, as the flow table reads them. */
-interface PacketAddrs {
-  v6: boolean;
-  src4: number;
-  dst4: number;
-  src6: string;
-  dst6: string;
-}
-
 /**
  * Feed packets in capture order with `add` (decoded packets) or `addFrame` (a `FrameDecoder`
  * that just decoded a frame: no per-packet objects), then call `finish`.
@@ -125,11 +116,15 @@ export class TcpAnalyzer {
   /** IPv6 flows by their text key. */
   private readonly table6 = new Map<string, Connection>();
   private tableSize = 0;
-  /** Live connections in order of creation (retired ones are skipped and swept). */
-  private readonly order: Connection[] = [];
-  private orderHead = 0;
-  private readonly closedQueue: Connection[] = [];
-  private closedHead = 0;
+  /**
+   * Live connections in order of creation, and closed ones in order of closing. Each entry
+   * keeps the connection's generation: an entry whose connection was retired (and maybe reused
+   * for another flow) is skipped, and swept out in bulk.
+   */
+  private readonly order = new ConnQueue();
+  private readonly closedQueue = new ConnQueue();
+  /** Retired connections, ready for reuse. */
+  private readonly pool: Connection[] = [];
   private readonly done: ConnectionSummary[] = [];
   private readonly maxConnections: number;
   private readonly perPacket: boolean;
@@ -297,9 +292,7 @@ export class TcpAnalyzer {
   /** Summaries of every connection (evicted ones included), ordered by id, and the stats. */
   finish(): { connections: ConnectionSummary[]; stats: AnalyzerStats } {
     // retire() sweeps `order`, so walk a copy.
-    for (const c of this.order.slice(this.orderHead)) if (!c.retired) this.retire(c, false);
-    this.order.length = 0;
-    this.orderHead = 0;
+    for (let c = this.order.shift(); c; c = this.order.shift()) this.retire(c, false);
     const connections = this.done.sort((a, b) => a.id - b.id);
     return { connections, stats: this.stats };
   }
@@ -318,7 +311,7 @@ export class TcpAnalyzer {
 
   private process(seg: Segment, a: PacketAddrs): PacketAnalysis | undefined {
     this.stats.tcpPackets++;
-    if (this.closedHead < this.closedQueue.length) this.expireClosed(seg.t);
+    if (!this.closedQueue.empty) this.expireClosed(seg.t);
     // Fast path: consecutive packets usually belong to the same connection.
     const last = this.lastConn;
     let conn: Connection | undefined;
@@ -339,27 +332,16 @@ export class TcpAnalyzer {
     }
     if (!conn) {
       const flipped = (flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === (TCP_FLAG.SYN | TCP_FLAG.ACK);
-      const addrs: ConnAddrs = flipped
-        ? {
-            v6: a.v6,
-            origAddr4: a.dst4,
-            respAddr4: a.src4,
-            origAddr6: a.v6 ? a.dst6 : '',
-            respAddr6: a.v6 ? a.src6 : '',
-            origPort: seg.dstPort,
-            respPort: seg.srcPort,
-          }
-        : {
-            v6: a.v6,
-            origAddr4: a.src4,
-            respAddr4: a.dst4,
-            origAddr6: a.v6 ? a.src6 : '',
-            respAddr6: a.v6 ? a.dst6 : '',
-            origPort: seg.srcPort,
-            respPort: seg.dstPort,
-          };
-      conn = new Connection(++this.stats.connections, addrs, seg.t, seg.index, flipped);
       this.makeRoom();
+      conn = (this.pool.pop() ?? new Connection()).init(
+        ++this.stats.connections,
+        a,
+        seg.srcPort,
+        seg.dstPort,
+        seg.t,
+        seg.index,
+        flipped,
+      );
       this.insert(conn);
       dir = flipped ? 1 : 0;
     }
@@ -417,6 +399,7 @@ export class TcpAnalyzer {
     this.tableSize++;
     if (this.tableSize > this.stats.maxTableSize) this.stats.maxTableSize = this.tableSize;
     this.order.push(conn);
+    this.order.sweep(2 * this.tableSize + 1024);
   }
 
   private remove(conn: Connection): void {
@@ -486,73 +469,32 @@ export class TcpAnalyzer {
 
   private makeRoom(): void {
     if (this.tableSize < this.maxConnections) return;
-    while (this.closedHead < this.closedQueue.length) {
-      const c = this.closedQueue[this.closedHead++]!;
-      if (!c.retired) {
-        this.stats.evictedClosed++;
-        this.retire(c, true);
-        return;
-      }
+    const closed = this.closedQueue.shift();
+    if (closed) {
+      this.stats.evictedClosed++;
+      this.retire(closed, true);
+      return;
     }
-    while (this.orderHead < this.order.length) {
-      const c = this.order[this.orderHead++]!;
-      if (!c.retired) {
-        this.stats.evictedOpen++;
-        this.retire(c, true);
-        return;
-      }
+    const oldest = this.order.shift();
+    if (oldest) {
+      this.stats.evictedOpen++;
+      this.retire(oldest, true);
     }
   }
 
   /** Retire closed connections whose last packet is older than the linger time. */
   private expireClosed(nowNs: number): void {
-    while (this.closedHead < this.closedQueue.length) {
-      const c = this.closedQueue[this.closedHead]!;
-      if (c.retired || !c.closed) {
-        this.closedHead++;
-        continue;
-      }
-      if (c.lastNs + this.lingerNs >= nowNs) break;
-      this.closedHead++;
-      this.retire(c, false);
-    }
-    if (this.closedHead > 4096 && this.closedHead * 2 > this.closedQueue.length) {
-      this.closedQueue.splice(0, this.closedHead);
-      this.closedHead = 0;
+    for (let c = this.closedQueue.peek(); c; c = this.closedQueue.peek()) {
+      if (c.closed && c.lastNs + this.lingerNs >= nowNs) break;
+      this.closedQueue.shift();
+      if (c.closed) this.retire(c, false);
     }
   }
 
-  /**
-   * Queue a newly closed connection. Connections retired early (port reuse, eviction) stay in
-   * the queue until its head reaches them, which holds their whole state alive for the linger
-   * time; so when the queue's pending part outgrows the table, drop the retired entries
-   * (order kept, so expiry and eviction pick the same connections). Amortised O(1): after a
-   * sweep at most `table.size` entries remain.
-   */
+  /** Queue a newly closed connection (retired ones leave the queues in bulk sweeps). */
   private pushClosed(conn: Connection): void {
-    const q = this.closedQueue;
-    q.push(conn);
-    if (q.length - this.closedHead <= 2 * this.tableSize + 1024) return;
-    let w = 0;
-    for (let r = this.closedHead; r < q.length; r++) {
-      const c = q[r]!;
-      if (!c.retired) q[w++] = c;
-    }
-    q.length = w;
-    this.closedHead = 0;
-  }
-
-  /** Sweep retired connections out of the creation-order list (amortised like pushClosed). */
-  private sweepOrder(): void {
-    const q = this.order;
-    if (q.length - this.orderHead <= 2 * this.tableSize + 1024) return;
-    let w = 0;
-    for (let r = this.orderHead; r < q.length; r++) {
-      const c = q[r]!;
-      if (!c.retired) q[w++] = c;
-    }
-    q.length = w;
-    this.orderHead = 0;
+    this.closedQueue.push(conn);
+    this.closedQueue.sweep(2 * this.tableSize + 1024);
   }
 
   private retire(conn: Connection, evicted: boolean): void {
@@ -566,7 +508,70 @@ export class TcpAnalyzer {
       if (this.retain) this.done.push(summary);
       this.options.onConnection?.(summary);
     }
-    this.sweepOrder();
+    // Reuse the object for a later connection (queues tell the generations apart).
+    if (this.pool.length < this.maxConnections) this.pool.push(conn);
+  }
+}
+
+/**
+ * A FIFO of connections, each entry tagged with the connection's generation: entries whose
+ * connection was retired since (and perhaps reused for another flow) are skipped, and swept out
+ * in bulk so the queue stays proportional to the live table.
+ */
+class ConnQueue {
+  private items: Connection[] = [];
+  private gens: number[] = [];
+  private head = 0;
+
+  get empty(): boolean {
+    return this.head >= this.items.length;
+  }
+
+  push(c: Connection): void {
+    this.items.push(c);
+    this.gens.push(c.generation);
+  }
+
+  /** The first live entry, left in place. */
+  peek(): Connection | undefined {
+    while (this.head < this.items.length) {
+      const c = this.items[this.head]!;
+      if (!c.retired && c.generation === this.gens[this.head]) return c;
+      this.head++;
+    }
+    this.compact();
+    return undefined;
+  }
+
+  /** The first live entry, removed. */
+  shift(): Connection | undefined {
+    const c = this.peek();
+    if (c) this.head++;
+    if (this.head > 4096 && this.head * 2 > this.items.length) this.compact();
+    return c;
+  }
+
+  /** Drop stale entries once more than `limit` are pending (amortised O(1) per push). */
+  sweep(limit: number): void {
+    if (this.items.length - this.head <= limit) return;
+    let w = 0;
+    for (let r = this.head; r < this.items.length; r++) {
+      const c = this.items[r]!;
+      const g = this.gens[r]!;
+      if (!c.retired && c.generation === g) {
+        this.items[w] = c;
+        this.gens[w++] = g;
+      }
+    }
+    this.items.length = w;
+    this.gens.length = w;
+    this.head = 0;
+  }
+
+  private compact(): void {
+    this.items.splice(0, this.head);
+    this.gens.splice(0, this.head);
+    this.head = 0;
   }
 }
 

@@ -48,25 +48,29 @@ export interface LinuxEndpoint {
 }
 
 export function newLinuxEndpoint(): LinuxEndpoint {
-  return {
-    state: undefined,
-    shownState: undefined,
-    isn: 0,
-    synSent: false,
-    synAckSent: false,
-    finEnd: 0,
-    finSent: false,
-    finAcked: false,
-    finWait2Index: -1,
-    finWait2Ns: 0,
-    peerFinSeen: false,
-    sndNxt: 0,
-    sndNxtSet: false,
-    bytesReceived: 0,
-    bytesSentAfterLastReceive: 0,
-    lastSentHadData: false,
-    resetSeen: false,
-  };
+  return resetLinuxEndpoint({} as LinuxEndpoint);
+}
+
+/** Set every field of `x` to its initial value (the engine reuses these objects). */
+export function resetLinuxEndpoint(x: LinuxEndpoint): LinuxEndpoint {
+  x.state = undefined;
+  x.shownState = undefined;
+  x.isn = 0;
+  x.synSent = false;
+  x.synAckSent = false;
+  x.finEnd = 0;
+  x.finSent = false;
+  x.finAcked = false;
+  x.finWait2Index = -1;
+  x.finWait2Ns = 0;
+  x.peerFinSeen = false;
+  x.sndNxt = 0;
+  x.sndNxtSet = false;
+  x.bytesReceived = 0;
+  x.bytesSentAfterLastReceive = 0;
+  x.lastSentHadData = false;
+  x.resetSeen = false;
+  return x;
 }
 
 /** A transition for `who` (the segment's sender or receiver). */

@@ -80,19 +80,23 @@ export interface WsDirection {
 }
 
 export function newWsDirection(): WsDirection {
-  return {
-    nextseq: 0,
-    nextseqTimeNs: 0,
-    maxseqtobeacked: 0,
-    lastack: 0,
-    lastackTimeNs: 0,
-    window: -1,
-    windowFromSyn: false,
-    winScale: -1,
-    dupacknum: 0,
-    lastnondupack: 0,
-    lastSegmentFlags: 0,
-  };
+  return resetWsDirection({} as WsDirection);
+}
+
+/** Set every field of `x` to its initial value (the engine reuses these objects). */
+export function resetWsDirection(x: WsDirection): WsDirection {
+  x.nextseq = 0;
+  x.nextseqTimeNs = 0;
+  x.maxseqtobeacked = 0;
+  x.lastack = 0;
+  x.lastackTimeNs = 0;
+  x.window = -1;
+  x.windowFromSyn = false;
+  x.winScale = -1;
+  x.dupacknum = 0;
+  x.lastnondupack = 0;
+  x.lastSegmentFlags = 0;
+  return x;
 }
 
 /** Inputs for one segment. `frame` is the 1-based frame number (Wireshark's). */

@@ -43,24 +43,28 @@ export interface ZeekEndpoint {
 }
 
 export function newZeekEndpoint(): ZeekEndpoint {
-  return {
-    state: 'INACTIVE',
-    prevState: 'INACTIVE',
-    startSeq: 0,
-    lastSeq: 0,
-    ackSeq: 0,
-    seqInit: false,
-    finCount: 0,
-    lastSyn: 0,
-    lastFin: 0,
-    lastRst: 0,
-    rxmitCount: 0,
-    rxmitNext: 1,
-    zeroWinCount: 0,
-    zeroWinNext: 1,
-    gapCount: 0,
-    gapNext: 1,
-  };
+  return resetZeekEndpoint({} as ZeekEndpoint);
+}
+
+/** Set every field of `x` to its initial value (the engine reuses these objects). */
+export function resetZeekEndpoint(x: ZeekEndpoint): ZeekEndpoint {
+  x.state = 'INACTIVE';
+  x.prevState = 'INACTIVE';
+  x.startSeq = 0;
+  x.lastSeq = 0;
+  x.ackSeq = 0;
+  x.seqInit = false;
+  x.finCount = 0;
+  x.lastSyn = 0;
+  x.lastFin = 0;
+  x.lastRst = 0;
+  x.rxmitCount = 0;
+  x.rxmitNext = 1;
+  x.zeroWinCount = 0;
+  x.zeroWinNext = 1;
+  x.gapCount = 0;
+  x.gapNext = 1;
+  return x;
 }
 
 /** Connection-level history: the letters and which once-only letters were seen. */
