@@ -350,7 +350,7 @@ export class TcpAnalyzer {
     const before = this.captureBefore(conn, d);
     const wasClosed = conn.closed;
     const transitions: Transition[] = this.perPacket ? [] : NO_TRANSITIONS;
-    if (!this.perPacket) NO_TRANSITIONS.length = 0;
+    if (NO_TRANSITIONS.length !== 0) NO_TRANSITIONS.length = 0;
     conn.processSegment(seg, d, this.ws, transitions);
     if (reused) this.ws.mask |= WS.REUSED_PORTS;
     const mask = this.ws.mask;

@@ -4,7 +4,7 @@
  * into large chunks and written when a chunk fills, waiting for 'drain' when the stream asks.
  */
 import type { Writable } from 'node:stream';
-import { ByteSink } from '../format/index.js';
+import { ByteSink } from '../format/sink.js';
 
 export class BatchedWriter {
   private buf = '';

@@ -3,15 +3,15 @@
  * The body of `tcpscope read`, loaded only when the command runs.
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { openCapture, type CaptureRecord } from '../capture/index.js';
-import { TcpdumpFormatter, type TimestampMode } from '../format/index.js';
+import { openCapture } from '../capture/stream.js';
+import type { CaptureRecord } from '../capture/types.js';
+import type { TimestampMode } from '../format/index.js';
 import { decodePacket, type DecodedPacket } from '../wire/index.js';
 import { jsonReplacer } from '../events.js';
 import { InputError } from '../util/errors.js';
 import { BatchedWriter, ByteOutput } from './output.js';
 import { parseCount, type ReadCliOptions } from './read.js';
 import { compileFilter, type PacketFilter } from './packet-filter.js';
-import { startProgress } from './progress.js';
 
 const LINK_NAMES: Record<number, string> = {
   0: 'NULL (BSD loopback)',
@@ -81,20 +81,26 @@ export async function* readFileChunks(
   }
 }
 
+async function makeFormatter(opts: ReadCliOptions, nano: boolean) {
+  const { TcpdumpFormatter } = await import('../format/index.js');
+  const ifNames = readInterfaceNames();
+  return new TcpdumpFormatter({
+    timestampMode: Math.min(opts.t, 5) as TimestampMode,
+    nano,
+    absoluteSeq: opts.S ?? false,
+    verbose: opts.v,
+    interfaceName: (i) => ifNames.get(i),
+  });
+}
+
 export async function runRead(file: string, opts: ReadCliOptions): Promise<number> {
   const count = parseCount(opts.count);
   const prec = opts.timeStampPrecision ?? 'micro';
   if (prec !== 'micro' && prec !== 'nano')
     throw new InputError(`--time-stamp-precision: "${prec}" is not micro or nano`);
   const filter: PacketFilter | undefined = compileFilter(opts);
-  const ifNames = readInterfaceNames();
-  const fmt = new TcpdumpFormatter({
-    timestampMode: Math.min(opts.t, 5) as TimestampMode,
-    nano: prec === 'nano',
-    absoluteSeq: opts.S ?? false,
-    verbose: opts.v,
-    interfaceName: (i) => ifNames.get(i),
-  });
+  // --summary prints no packet lines: the formatter is loaded only for the other modes.
+  const fmt = opts.summary ? undefined : await makeFormatter(opts, prec === 'nano');
   let size = 0;
   let regular = false;
   if (file !== '-') {
@@ -110,7 +116,9 @@ export async function runRead(file: string, opts: ReadCliOptions): Promise<numbe
   const cap = openCapture(regular ? readFileChunks(file, 1 << 20, opts.summary === true) : file);
   const out = new BatchedWriter(process.stdout);
   const progress =
-    opts.progress !== false && process.stderr.isTTY && size > 0 ? startProgress(size) : undefined;
+    opts.progress !== false && process.stderr.isTTY && size > 0
+      ? (await import('./progress.js')).startProgress(size)
+      : undefined;
   let headerShown = false;
   const showHeader = (): void => {
     if (headerShown || !cap.info) return;
@@ -179,7 +187,7 @@ export async function runRead(file: string, opts: ReadCliOptions): Promise<numbe
     }
     await runExplain(
       packets(),
-      () => (current ? fmt.format(current) : ''),
+      () => (current && fmt ? fmt.format(current) : ''),
       (text) => void out.write(text + '\n'),
       { lang, json: opts.json ?? false },
     );
@@ -187,11 +195,12 @@ export async function runRead(file: string, opts: ReadCliOptions): Promise<numbe
     // Fast path: the formatter writes the lines' bytes straight into the output chunk.
     const bytes = new ByteOutput(process.stdout);
     const sink = bytes.sink;
+    const f = fmt!;
     outer: for await (const batch of cap.batches()) {
       showHeader();
       for (const rec of batch) {
         if (filter && wanted(rec) === false) continue;
-        fmt.formatInto(rec, sink);
+        f.formatInto(rec, sink);
         if (sink.len >= bytes.flushAt) {
           const w = bytes.flush();
           if (w) await w;

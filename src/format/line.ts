@@ -6,10 +6,13 @@
  */
 import { decodeLink, ETHERTYPE, LINKTYPE, newLinkInfo } from '../wire/link.js';
 import { ByteCursor, Truncated } from './cursor.js';
+import type { ByteSink } from './sink.js';
 import { printTcpFast } from './fast.js';
 import { printIpv4, printIpv6 } from './ip.js';
 import { SeqTable, type TcpPrintOptions } from './tcp.js';
 import { TimestampFormatter, type TimestampMode, type TzOffsetFn } from './timestamp.js';
+
+export { ByteSink } from './sink.js';
 
 export interface TcpdumpFormatOptions {
   /** tcpdump's `-t` count (0 default … 5). */
@@ -39,29 +42,6 @@ const SLL_TYPES: Record<number, string> = { 0: 'In', 1: 'B', 2: 'M', 3: 'P', 4: 
 
 function padEnd(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
-}
-
-/**
- * Prints packets exactly as `tcpdump -n -r` does for TCP; other packets get a short summary.
- * @example
- * const fmt = new TcpdumpFormatter({ tzOffset: () => 0 });
- * for (const rec of readCaptureBuffer(buf).records) console.log(fmt.format(rec));
- */
-/**
- * Where {@link TcpdumpFormatter.formatInto} appends packet lines: `buf[0, len)` holds the text so
- * far. The formatter may replace `buf` by a bigger one; the owner drains it (e.g. writes
- * `buf.subarray(0, len)` out and sets `len = 0`, or hands `buf` away and puts a fresh one in).
- * @example
- * const sink = new ByteSink(1 << 16);
- * fmt.formatInto(rec, sink);
- * process.stdout.write(sink.buf.subarray(0, sink.len));
- */
-export class ByteSink {
-  buf: Uint8Array;
-  len = 0;
-  constructor(capacity = 1 << 16) {
-    this.buf = new Uint8Array(capacity);
-  }
 }
 
 /**
