@@ -23,11 +23,12 @@ import {
   F_ST,
   F_TR,
   F_TX,
+  F_UID,
   F_WHEN,
   hex8,
   scanLineBytes,
 } from './proc-net-tcp-fast.js';
-import { TCP_STATE_BY_CODE, parseProcNetTcpLine } from './proc-net-tcp.js';
+import { TCP_STATE_BY_CODE, TIMER_KIND_BY_CODE, parseProcNetTcpLine } from './proc-net-tcp.js';
 import {
   formatNetstatAddress,
   formatNetstatHeader,
@@ -37,7 +38,7 @@ import {
   type NetstatFormatOptions,
 } from './netstat-format.js';
 import type { InodeOwnerLookup } from './inode-owners.js';
-import type { ProcTcpIssue, SocketRow } from './types.js';
+import type { ProcTcpIssue, SocketRow, SocketTimer } from './types.js';
 
 /** What the stream formatter needs from the reader. */
 export interface NetstatStreamInput {
@@ -147,8 +148,8 @@ function putAddress(b: Uint8Array, o: number, addr: string, port: number): void 
 /*
  * Columns of a row (`%-4s  %6ld %6ld %-23s %-23s %-11s` then ` %-20s` with -p): each row is
  * copied from a template of its state (spaces, `0` queues, `-` owner), then the queues, addresses
- * and ports are written over it. Queues of a million bytes or more widen the row: such rows take
- * the row formatter.
+ * and ports are written over it. Queues of a million bytes or more widen the row: such rows go
+ * through the row formatter.
  */
 const RX_END = 12;
 const TX_END = 19;
@@ -240,8 +241,12 @@ export class NetstatWriter {
       const tx = f[F_TX] as number;
       const local = template !== undefined ? this.addrs.get(b, f[F_LADDR] as number, al) : undefined;
       const remote = local !== undefined ? this.addrs.get(b, f[F_RADDR] as number, al) : undefined;
-      if (template === undefined || remote === undefined || rx >= QUEUE_LIMIT || tx >= QUEUE_LIMIT) {
+      if (template === undefined || remote === undefined) {
         this.slowLine(proto, latin1(b, start, end), lineNumber);
+        continue;
+      }
+      if (rx >= QUEUE_LIMIT || tx >= QUEUE_LIMIT) {
+        this.writeRow(rowOf(proto, f, local as string, remote));
         continue;
       }
       const lport = f[F_LPORT] as number;
@@ -272,11 +277,12 @@ export class NetstatWriter {
   private slowLine(proto: 'tcp' | 'tcp6', raw: string, lineNumber: number): void {
     if (raw.trim() === '') return;
     const r = parseProcNetTcpLine(raw, { proto, byteOrder: this.byteOrder });
-    if (!r.ok) {
-      this.issues.push({ code: r.code, proto, lineNumber, field: r.field, raw: r.raw, reason: r.reason });
-      return;
-    }
-    const row: SocketRow = r.entry;
+    if (r.ok) this.writeRow(r.entry);
+    else this.issues.push({ code: r.code, proto, lineNumber, field: r.field, raw: r.raw, reason: r.reason });
+  }
+
+  /** Filters and prints one row with the row formatter. */
+  private writeRow(row: SocketRow): void {
     if (this.states ? !this.states.has(row.state) : !inScope(row.remote.port, this.opts)) return;
     if (this.ports && !this.ports.has(row.local.port) && !this.ports.has(row.remote.port)) return;
     const line = formatNetstatRow(row, this.opts);
@@ -324,16 +330,37 @@ export class NetstatWriter {
   }
 }
 
-function timerText(f: Float64Array): string {
+function timerOf(f: Float64Array): SocketTimer {
+  const code = f[F_TR] as number;
   const when = f[F_WHEN] as number;
-  return formatNetstatTimer({
-    kind: 'off',
-    code: f[F_TR] as number,
+  return {
+    kind: TIMER_KIND_BY_CODE[code] ?? 'unknown',
+    code,
     expiresTicks: when,
     expiresMs: when * 10,
     retransmits: f[F_RETR] as number,
     probes: f[F_PROBES] as number,
-  });
+  };
+}
+
+function timerText(f: Float64Array): string {
+  return formatNetstatTimer(timerOf(f));
+}
+
+/** The row of a line `scanLineBytes` read, for the row formatter. */
+function rowOf(proto: 'tcp' | 'tcp6', f: Float64Array, local: string, remote: string): SocketRow {
+  return {
+    proto,
+    family: proto === 'tcp' ? 4 : 6,
+    local: { addr: local, port: f[F_LPORT] as number },
+    remote: { addr: remote, port: f[F_RPORT] as number },
+    state: TCP_STATE_BY_CODE[f[F_ST] as number] as TcpState,
+    sendQ: f[F_TX] as number,
+    recvQ: f[F_RX] as number,
+    inode: f[F_INODE] as number,
+    uid: f[F_UID] as number,
+    timer: timerOf(f),
+  };
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   scanFds,
   scanOnThisThread,
   withoutStacks,
+  type FdCounter,
   type OwnerScan,
   type ScanResult,
 } from './owners.js';
@@ -39,11 +40,15 @@ export interface ParallelOwnerScan {
 }
 
 /**
- * Starts scanning the fds of `pids` on a worker thread right away.
+ * Starts scanning the fds of `pids` on a worker thread right away (`fdCount`: see `planScan`).
  * @example const scan = startParallelOwnerScan('/proc', pids); parseTables(); const owners = await scan.finish(wanted, false);
  */
-export function startParallelOwnerScan(procRoot: string, pids: Int32Array): ParallelOwnerScan {
-  const plan = planScan(pids, procFdCounter(procRoot), undefined, undefined, true);
+export function startParallelOwnerScan(
+  procRoot: string,
+  pids: Int32Array,
+  fdCount: FdCounter | undefined = procFdCounter(procRoot),
+): ParallelOwnerScan {
+  const plan = planScan(pids, fdCount, undefined, undefined, true);
   const pristine = plan.slice();
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,

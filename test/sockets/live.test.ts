@@ -16,8 +16,11 @@ import type { SocketRow } from '../../src/sockets/types.js';
 import {
   formatNetstat,
   formatNetstatFromProc,
+  planScan,
+  procFdCounter,
   readRawSocketTable,
   readSockets,
+  scanOnThisThread,
 } from '../../src/sockets/index.js';
 
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -138,6 +141,21 @@ describe('live socket table', () => {
     expect(peerLines(run(process.execPath, [cli, 'sockets', '-l', '--format', 'netstat']))).toEqual(
       peerLines(run('netstat', ['-tlnp'])),
     );
+  });
+
+  it("reads the peer's fds by number and finds what listing its fd directory finds", () => {
+    const pids = Int32Array.from([peerPid]);
+    const sorted = (t: ArrayLike<number>): string[] => {
+      const out: string[] = [];
+      for (let i = 0; i + 2 < t.length; i += 3) out.push(`${t[i]}/${t[i + 1]}/${t[i + 2]}`);
+      return out.sort();
+    };
+    // procFdCounter is undefined before Linux 6.2: then both plans list the directory.
+    const byNumber = scanOnThisThread('/proc', planScan(pids, procFdCounter('/proc')));
+    const listed = scanOnThisThread('/proc', planScan(pids, undefined));
+    expect(sorted(byNumber.triples)).toEqual(sorted(listed.triples));
+    expect(byNumber.triples.length).toBeGreaterThanOrEqual(3 * 8);
+    expect(Array.from(byNumber.counts)).toEqual(Array.from(listed.counts));
   });
 
   it('the row path and the stream path format the same text', async () => {
