@@ -46,9 +46,14 @@ const WIDTHS = [6, 21, 21, 17, 10, 7, 11, 7, 11, 5, 11, 7];
 /** What one text row shows; built from a `ConnectionSummary` or straight from live state. */
 export interface RowFields {
   id: number;
-  /** Endpoint texts (`addr:port`, `[v6]:port`). */
+  /** Endpoint texts (`addr:port`, `[v6]:port`), used when `orig4`/`resp4` are -1. */
   orig: string;
   resp: string;
+  /** IPv4 endpoints as numbers (written without building strings), or -1. */
+  orig4: number;
+  origPort: number;
+  resp4: number;
+  respPort: number;
   /** Start time: whole seconds and microseconds. */
   startSec: number;
   startUs: number;
@@ -175,6 +180,20 @@ function writeDuration(o: RowBytes, ns: number): void {
   o.padNum(us % 1e6, 6);
 }
 
+/** `a.b.c.d:port` from numbers, or `text` when `addr4` is -1. */
+function writeEndpoint(o: RowBytes, addr4: number, port: number, text: string): void {
+  if (addr4 < 0) return o.str(text);
+  o.num(addr4 >>> 24);
+  o.byte(46);
+  o.num((addr4 >>> 16) & 255);
+  o.byte(46);
+  o.num((addr4 >>> 8) & 255);
+  o.byte(46);
+  o.num(addr4 & 255);
+  o.byte(58);
+  o.num(port);
+}
+
 /** Writes one text row of the summary table (with its newline) into `o`. */
 export function writeRow(o: RowBytes, r: RowFields): void {
   const w = WIDTHS;
@@ -182,10 +201,10 @@ export function writeRow(o: RowBytes, r: RowFields): void {
   o.num(r.id);
   o.endCell(start, w[0] as number);
   start = o.len;
-  o.str(r.orig);
+  writeEndpoint(o, r.orig4, r.origPort, r.orig);
   o.endCell(start, w[1] as number);
   start = o.len;
-  o.str(r.resp);
+  writeEndpoint(o, r.resp4, r.respPort, r.resp);
   o.endCell(start, w[2] as number);
   start = o.len;
   o.num(r.startSec);
@@ -248,6 +267,10 @@ export function summaryFields(c: ConnectionSummary): RowFields {
     id: c.id,
     orig: endpointText(c.orig),
     resp: endpointText(c.resp),
+    orig4: -1,
+    origPort: 0,
+    resp4: -1,
+    respPort: 0,
     startSec: Number(startUs / 1_000_000n),
     startUs: Number(startUs % 1_000_000n),
     durationNs: Number(c.endNs - c.startNs),

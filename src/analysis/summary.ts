@@ -116,8 +116,12 @@ export function rowFieldsOf(conn: Connection, t0Sec: number, t0FracNs: number, o
   const startNs = t0FracNs + conn.startNs;
   const secs = Math.floor(startNs / 1e9);
   out.id = conn.id;
-  out.orig = endpointText(conn.orig);
-  out.resp = endpointText(conn.resp);
+  out.orig = conn.v6 ? endpointText(conn.orig) : '';
+  out.resp = conn.v6 ? endpointText(conn.resp) : '';
+  out.orig4 = conn.v6 ? -1 : conn.origAddr4;
+  out.origPort = conn.origPort;
+  out.resp4 = conn.v6 ? -1 : conn.respAddr4;
+  out.respPort = conn.respPort;
   out.startSec = t0Sec + secs;
   out.startUs = Math.floor((startNs - secs * 1e9) / 1000);
   out.durationNs = conn.lastNs - conn.startNs;
