@@ -332,9 +332,10 @@ export class Connection implements ConnAddrs {
 
   /**
    * Process one segment; `dir` 0 = from the originator. Fills `ws` with Wireshark flags and
-   * pushes inferred transitions into `transitions` (pass an empty array; it is only read back).
+   * pushes inferred transitions into `transitions` (an empty array, or undefined when they are
+   * not wanted).
    */
-  processSegment(seg: Segment, dir: 0 | 1, ws: WsResult, transitions: Transition[]): void {
+  processSegment(seg: Segment, dir: 0 | 1, ws: WsResult, transitions: Transition[] | undefined): void {
     const other = (1 - dir) as 0 | 1;
     const flags = seg.flags;
     const len = seg.len;

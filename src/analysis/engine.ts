@@ -45,7 +45,6 @@ export interface AnalyzerOptions {
   readonly retainSummaries?: boolean;
 }
 
-const NO_TRANSITIONS: Transition[] = [];
 
 /** Dotted-quad text (as decodePacket prints IPv4) to its 32-bit value; -1 if it is not one. */
 function parseIpv4(s: string): number {
@@ -349,15 +348,14 @@ export class TcpAnalyzer {
     const d = dir as 0 | 1;
     const before = this.captureBefore(conn, d);
     const wasClosed = conn.closed;
-    const transitions: Transition[] = this.perPacket ? [] : NO_TRANSITIONS;
-    if (NO_TRANSITIONS.length !== 0) NO_TRANSITIONS.length = 0;
+    const transitions: Transition[] | undefined = this.perPacket ? [] : undefined;
     conn.processSegment(seg, d, this.ws, transitions);
     if (reused) this.ws.mask |= WS.REUSED_PORTS;
     const mask = this.ws.mask;
     const verdicts = classifyVerdicts(conn, d, flags, seg.len, before);
     if ((mask | verdicts) !== 0) conn.countMask(mask | verdicts);
     if (conn.closed && !wasClosed) this.pushClosed(conn);
-    if (!this.perPacket) return undefined;
+    if (!transitions) return undefined;
     const other = (1 - d) as 0 | 1;
     const relSeq = (seg.seq - conn.base(d)) >>> 0;
     const relAck = (flags & TCP_FLAG.ACK) !== 0 ? (seg.ack - conn.base(other)) >>> 0 : 0;

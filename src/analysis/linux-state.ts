@@ -113,7 +113,7 @@ export interface LinuxSegment {
 }
 
 function move(
-  out: Transition[],
+  out: Transition[] | undefined,
   who: 'sender' | 'receiver',
   ep: LinuxEndpoint,
   to: TcpState,
@@ -122,11 +122,11 @@ function move(
   const from = ep.state ?? 'CLOSE';
   ep.state = to;
   ep.shownState = note === 'time-wait' ? 'TIME_WAIT' : to;
-  out.push(note ? { who, from, to, note } : { who, from, to });
+  out?.push(note ? { who, from, to, note } : { who, from, to });
 }
 
 /** The receiver processes the ACK field (before the FIN, as tcp_rcv_state_process does). */
-function receiveAck(out: Transition[], r: LinuxEndpoint, seg: LinuxSegment): void {
+function receiveAck(out: Transition[] | undefined, r: LinuxEndpoint, seg: LinuxSegment): void {
   if (!seg.ackFlag || !r.finSent || r.finAcked || !seqGe(seg.ack, r.finEnd)) return;
   r.finAcked = true;
   if (r.state === 'FIN_WAIT1') {
@@ -141,7 +141,12 @@ function receiveAck(out: Transition[], r: LinuxEndpoint, seg: LinuxSegment): voi
  * Advance both endpoints for one segment from `s` to `r`; push the implied transitions into
  * `out` (sender's own transitions first, as it sent the segment before the receiver saw it).
  */
-export function inferLinux(s: LinuxEndpoint, r: LinuxEndpoint, seg: LinuxSegment, out: Transition[]): void {
+export function inferLinux(
+  s: LinuxEndpoint,
+  r: LinuxEndpoint,
+  seg: LinuxSegment,
+  out: Transition[] | undefined,
+): void {
   const segEnd = (seg.seq + seg.len + (seg.syn ? 1 : 0) + (seg.fin ? 1 : 0)) >>> 0;
   if (seg.rst) {
     inferReset(s, r, seg, out);
@@ -187,7 +192,12 @@ export function inferLinux(s: LinuxEndpoint, r: LinuxEndpoint, seg: LinuxSegment
   }
 }
 
-function inferReset(s: LinuxEndpoint, r: LinuxEndpoint, seg: LinuxSegment, out: Transition[]): void {
+function inferReset(
+  s: LinuxEndpoint,
+  r: LinuxEndpoint,
+  seg: LinuxSegment,
+  out: Transition[] | undefined,
+): void {
   s.lastSentHadData = false;
   // The sender's side: a live socket aborting moves to CLOSE; a socket that is already gone
   // (time-wait mini-socket, no socket at all) answers without a transition.
@@ -196,7 +206,7 @@ function inferReset(s: LinuxEndpoint, r: LinuxEndpoint, seg: LinuxSegment, out: 
     const from = s.state;
     s.state = 'CLOSE';
     s.shownState = 'CLOSE';
-    out.push({
+    out?.push({
       who: 'sender',
       from,
       to: 'CLOSE',
