@@ -59,6 +59,36 @@ export class Segment {
   wscale = -1;
   sackOK = false;
   timestamps = false;
+
+  /** Set the per-packet fields (options cleared: the caller reads them on SYNs). */
+  fill(
+    index: number,
+    t: number,
+    srcPort: number,
+    dstPort: number,
+    seq: number,
+    ack: number,
+    flags: number,
+    window: number,
+    len: number,
+    ipBytes: number,
+  ): this {
+    this.index = index;
+    this.t = t;
+    this.srcPort = srcPort;
+    this.dstPort = dstPort;
+    this.seq = seq;
+    this.ack = ack;
+    this.flags = flags;
+    this.window = window;
+    this.len = len;
+    this.ipBytes = ipBytes;
+    this.mss = -1;
+    this.wscale = -1;
+    this.sackOK = false;
+    this.timestamps = false;
+    return this;
+  }
 }
 
 /** Per-direction counters and option facts. Index 0 = from the originator, 1 = from the responder. */
@@ -308,6 +338,16 @@ export class Connection implements ConnAddrs {
     return dir === 0 ? this.baseSet0 : this.baseSet1;
   }
 
+  private setBase(dir: 0 | 1, v: number): void {
+    if (dir === 0) {
+      this.base0 = v;
+      this.baseSet0 = true;
+    } else {
+      this.base1 = v;
+      this.baseSet1 = true;
+    }
+  }
+
   finSent(dir: 0 | 1): boolean {
     return dir === 0 ? this.finSent0 : this.finSent1;
   }
@@ -369,25 +409,8 @@ export class Connection implements ConnAddrs {
     } else if (ack && this.synAckNs >= 0 && this.ackNs < 0 && dir === this.opener) {
       this.ackNs = t;
     }
-    if (dir === 0) {
-      if (!this.baseSet0) {
-        this.base0 = syn ? seg.seq : (seg.seq - 1) >>> 0;
-        this.baseSet0 = true;
-      }
-      if (!this.baseSet1 && ack) {
-        this.base1 = (seg.ack - 1) >>> 0;
-        this.baseSet1 = true;
-      }
-    } else {
-      if (!this.baseSet1) {
-        this.base1 = syn ? seg.seq : (seg.seq - 1) >>> 0;
-        this.baseSet1 = true;
-      }
-      if (!this.baseSet0 && ack) {
-        this.base0 = (seg.ack - 1) >>> 0;
-        this.baseSet0 = true;
-      }
-    }
+    if (!this.baseSet(dir)) this.setBase(dir, syn ? seg.seq : (seg.seq - 1) >>> 0);
+    if (!this.baseSet(other) && ack) this.setBase(other, (seg.ack - 1) >>> 0);
     if ((fin || rst) && this.closer < 0) this.closer = dir;
     if (fin) {
       if (dir === 0) this.finSent0 = true;

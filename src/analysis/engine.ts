@@ -45,7 +45,6 @@ export interface AnalyzerOptions {
   readonly retainSummaries?: boolean;
 }
 
-
 /** Dotted-quad text (as decodePacket prints IPv4) to its 32-bit value; -1 if it is not one. */
 function parseIpv4(s: string): number {
   let v = 0;
@@ -183,21 +182,19 @@ export class TcpAnalyzer {
       return undefined;
     }
     if (!this.t0Set) this.setOrigin(Number(pkt.tsNs / 1_000_000_000n), Number(pkt.tsNs % 1_000_000_000n));
-    const seg = this.seg;
-    seg.index = index;
-    seg.t = Number(pkt.tsNs - this.t0Big);
-    seg.srcPort = tcp.srcPort;
-    seg.dstPort = tcp.dstPort;
-    seg.seq = tcp.seq;
-    seg.ack = tcp.ack;
-    seg.flags = tcp.flags;
-    seg.window = tcp.window;
-    seg.len = pkt.payloadLength;
-    seg.ipBytes = ip.headerLength + ip.payloadLength;
-    seg.mss = -1;
-    seg.wscale = -1;
-    seg.sackOK = false;
-    seg.timestamps = false;
+    const t = Number(pkt.tsNs - this.t0Big);
+    const seg = this.seg.fill(
+      index,
+      t,
+      tcp.srcPort,
+      tcp.dstPort,
+      tcp.seq,
+      tcp.ack,
+      tcp.flags,
+      tcp.window,
+      pkt.payloadLength,
+      ip.headerLength + ip.payloadLength,
+    );
     if (tcp.flags & TCP_FLAG.SYN) {
       for (const o of tcp.options) {
         if (o.kind === 'mss') seg.mss = o.mss;
@@ -235,21 +232,19 @@ export class TcpAnalyzer {
       return undefined;
     }
     if (!this.t0Set) this.setOrigin(tsSec, tsFracNs);
-    const seg = this.seg;
-    seg.index = index;
-    seg.t = (tsSec - this.t0Sec) * 1e9 + (tsFracNs - this.t0Frac);
-    seg.srcPort = d.srcPort;
-    seg.dstPort = d.dstPort;
-    seg.seq = d.seq;
-    seg.ack = d.ack;
-    seg.flags = d.flags;
-    seg.window = d.window;
-    seg.len = d.payloadLength;
-    seg.ipBytes = d.ipHeaderLength + d.ipPayloadLength;
-    seg.mss = -1;
-    seg.wscale = -1;
-    seg.sackOK = false;
-    seg.timestamps = false;
+    const t = (tsSec - this.t0Sec) * 1e9 + (tsFracNs - this.t0Frac);
+    const seg = this.seg.fill(
+      index,
+      t,
+      d.srcPort,
+      d.dstPort,
+      d.seq,
+      d.ack,
+      d.flags,
+      d.window,
+      d.payloadLength,
+      d.ipHeaderLength + d.ipPayloadLength,
+    );
     if (d.flags & TCP_FLAG.SYN) readSynOptions(d.frame, d.optionsStart, d.optionsEnd, seg);
     const a = this.addrs;
     if (d.ipVersion === 4) {

@@ -194,44 +194,41 @@ function writeEndpoint(o: RowBytes, addr4: number, port: number, text: string): 
   o.num(port);
 }
 
+/** A numeric cell: the number, then padding to `width` and the gap. */
+function numCell(o: RowBytes, v: number, width: number): void {
+  const start = o.len;
+  o.num(v);
+  o.endCell(start, width);
+}
+
 /** Writes one text row of the summary table (with its newline) into `o`. */
 export function writeRow(o: RowBytes, r: RowFields): void {
-  const w = WIDTHS;
+  const w = WIDTHS as readonly number[];
+  numCell(o, r.id, w[0]!);
   let start = o.len;
-  o.num(r.id);
-  o.endCell(start, w[0] as number);
-  start = o.len;
   writeEndpoint(o, r.orig4, r.origPort, r.orig);
-  o.endCell(start, w[1] as number);
+  o.endCell(start, w[1]!);
   start = o.len;
   writeEndpoint(o, r.resp4, r.respPort, r.resp);
-  o.endCell(start, w[2] as number);
+  o.endCell(start, w[2]!);
   start = o.len;
   o.num(r.startSec);
   o.byte(46);
   o.padNum(r.startUs, 6);
-  o.endCell(start, w[3] as number);
+  o.endCell(start, w[3]!);
   start = o.len;
   writeDuration(o, r.durationNs);
-  o.endCell(start, w[4] as number);
-  start = o.len;
-  o.num(r.pktsOrig);
-  o.endCell(start, w[5] as number);
-  start = o.len;
-  o.num(r.bytesOrig);
-  o.endCell(start, w[6] as number);
-  start = o.len;
-  o.num(r.pktsResp);
-  o.endCell(start, w[7] as number);
-  start = o.len;
-  o.num(r.bytesResp);
-  o.endCell(start, w[8] as number);
+  o.endCell(start, w[4]!);
+  numCell(o, r.pktsOrig, w[5]!);
+  numCell(o, r.bytesOrig, w[6]!);
+  numCell(o, r.pktsResp, w[7]!);
+  numCell(o, r.bytesResp, w[8]!);
   start = o.len;
   o.str(r.state);
-  o.endCell(start, w[9] as number);
+  o.endCell(start, w[9]!);
   start = o.len;
   o.str(r.history || '-');
-  o.endCell(start, w[10] as number);
+  o.endCell(start, w[10]!);
   start = o.len;
   if (Number.isNaN(r.rttUs)) o.byte(45);
   else {
@@ -241,7 +238,7 @@ export function writeRow(o: RowBytes, r: RowFields): void {
     o.byte(46);
     o.padNum(a % 1000, 3);
   }
-  o.endCell(start, w[11] as number);
+  o.endCell(start, w[11]!);
   o.str(r.flags || '-');
   o.byte(10);
 }
