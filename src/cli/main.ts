@@ -3,19 +3,37 @@
  * @module cli/main
  * The `tcpscope` command. A thin layer: each subcommand lives in its own file and registers
  * itself here; commands parse arguments, call the library and pick a reporter.
+ *
+ * Modules load with `import()` after one look at argv: `tcpscope sockets` first boots the worker
+ * thread of its fd scan, which takes as long as loading the CLI does, on the other core.
  */
-import { Command, CommanderError } from 'commander';
-import { TcpscopeError } from '../util/errors.js';
-import { VERSION } from '../version.js';
-// Subcommands register themselves below (one import and one call each).
-import { registerSockets } from './sockets.js';
-import { registerWatch } from './watch.js';
-import { registerCapture } from './capture.js';
-import { registerRead } from './read.js';
-import { registerLab } from './lab.js';
+import type { Command } from 'commander';
+
+if (process.argv[2] === 'sockets') (await import('../sockets/owners-parallel.js')).prestartScanWorker();
+
+const [
+  { Command: CommandClass, CommanderError },
+  { TcpscopeError },
+  { VERSION },
+  // Subcommands register themselves below (one import and one call each).
+  { registerSockets },
+  { registerWatch },
+  { registerCapture },
+  { registerRead },
+  { registerLab },
+] = await Promise.all([
+  import('commander'),
+  import('../util/errors.js'),
+  import('../version.js'),
+  import('./sockets.js'),
+  import('./watch.js'),
+  import('./capture.js'),
+  import('./read.js'),
+  import('./lab.js'),
+]);
 
 export function buildProgram(): Command {
-  const program = new Command();
+  const program = new CommandClass();
   program
     .name('tcpscope')
     .description(

@@ -58,7 +58,10 @@ EXAMPLES
   tcpscope sockets --explain --lang zh        notes in Simplified Chinese`,
     )
     .action(async (o: SocketsCliOptions) => {
-      // The implementation loads only when this command runs (other commands start faster).
+      // The fd scan, the slowest part, starts on its worker thread while the implementation loads
+      // (which it does only when this command runs: other commands start faster).
+      const { startOwnerScanEarly } = await import('../sockets/owners-parallel.js');
+      startOwnerScanEarly(o.procRoot ?? '/proc');
       const { runSockets } = await import('./sockets-run.js');
       await runSockets(o);
     });

@@ -15,8 +15,8 @@ import {
 import type { NetstatFormatOptions } from './netstat-format.js';
 import { listPids, planScan, procFdCounter, programOf, scanOnThisThread, type ScanResult } from './owners.js';
 import { inodeOwners } from './inode-owners.js';
-import { startParallelOwnerScan } from './owners-parallel.js';
-import { PARALLEL_MIN_SOCKETS, readTableBytes, readTableText, socketsInUse } from './read.js';
+import { ownerScanFor } from './owners-parallel.js';
+import { readTableBytes, readTableText } from './read.js';
 import type { ReadSocketsOptions, SocketScanStats } from './types.js';
 
 /** The raw material of `--format netstat`: /proc text and the inode → owner maps. */
@@ -28,13 +28,9 @@ type Scan = () => Promise<ScanResult>;
 
 /** Starts the fd scan (on a worker too when there are many sockets); the result helps it finish. */
 function startScan(procRoot: string, options: ReadSocketsOptions): Scan {
+  const parallel = ownerScanFor(procRoot, options.parallel ?? 'auto');
+  if (parallel) return () => parallel.finishTriples();
   const pids = listPids(procRoot);
-  const mode = options.parallel ?? 'auto';
-  const parallel = mode === true || (mode === 'auto' && socketsInUse(procRoot) >= PARALLEL_MIN_SOCKETS);
-  if (parallel) {
-    const scan = startParallelOwnerScan(procRoot, pids);
-    return () => scan.finishTriples();
-  }
   return () => Promise.resolve(scanOnThisThread(procRoot, planScan(pids, procFdCounter(procRoot))));
 }
 

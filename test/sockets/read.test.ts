@@ -3,7 +3,16 @@
  * The reader on a fixture procfs tree: owners from fd symlinks (first by pid, all listed),
  * orphans, vanished processes, user names, both scan strategies, and the two netstat paths.
  */
-import { readdirSync, readlinkSync, rmSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +24,7 @@ import {
   readSocketsSync,
   scanFds,
   scanSocketOwners,
+  tcp6MayList,
   toSocketSnapshotEvent,
   type ScanFs,
 } from '../../src/sockets/index.js';
@@ -122,6 +132,32 @@ describe('readSockets on a fixture tree', () => {
     expect([...scan.owners.keys()].sort()).toEqual([1004, 1007, 1008]);
     const names = readdirSync(join(tree.procRoot, '300', 'fd'));
     expect(names.map((n) => readlinkSync(join(tree.procRoot, '300', 'fd', n)))).toContain('socket:[1004]');
+  });
+
+  it('skips /proc/net/tcp6 only when the kernel counts no IPv6 socket and no TIME_WAIT', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tcpscope-tcp6-'));
+    try {
+      const net = join(root, 'net');
+      mkdirSync(net);
+      writeFileSync(join(net, 'tcp'), readFileSync(join(tree.procRoot, 'net', 'tcp')));
+      // A tcp6 that cannot be read: reading it is an error, skipping it is not.
+      mkdirSync(join(net, 'tcp6'));
+      const read = () => readSocketsSync({ procRoot: root, owners: false, users: false, endianness: 'LE' });
+      expect(tcp6MayList(root)).toBe(true); // no counters: read it
+      expect(read).toThrow(/tcp6/);
+      writeFileSync(join(net, 'sockstat'), 'sockets: used 9\nTCP: inuse 7 orphan 0 tw 0 alloc 7 mem 1\n');
+      writeFileSync(join(net, 'sockstat6'), 'TCP6: inuse 0\nUDP6: inuse 0\n');
+      expect(tcp6MayList(root)).toBe(false);
+      expect(read().rows.every((r) => r.proto === 'tcp')).toBe(true);
+      writeFileSync(join(net, 'sockstat6'), 'TCP6: inuse 1\nUDP6: inuse 0\n');
+      expect(tcp6MayList(root)).toBe(true);
+      writeFileSync(join(net, 'sockstat6'), 'TCP6: inuse 0\nUDP6: inuse 0\n');
+      writeFileSync(join(net, 'sockstat'), 'sockets: used 9\nTCP: inuse 7 orphan 0 tw 10 alloc 7 mem 1\n');
+      expect(tcp6MayList(root)).toBe(true); // a TIME_WAIT socket may be IPv6
+      expect(read).toThrow(/tcp6/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('turns rows into a socket-snapshot timeline event', async () => {
