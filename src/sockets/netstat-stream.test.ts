@@ -118,7 +118,8 @@ describe('NetstatWriter', () => {
         fc.boolean(),
         fc.option(fc.subarray([...TCP_STATES], { minLength: 1 })),
         fc.option(fc.constantFrom([8006], [0, 8006])),
-        (v4, v6, ownedPairs, scope, timers, programsColumn, states, ports) => {
+        fc.option(fc.nat()),
+        (v4, v6, ownedPairs, scope, timers, programsColumn, states, ports, split) => {
           const render = (rows: typeof v4, header: string): string =>
             [header, ...rows.map(([f, d]) => (d ? damage(kernelLine(f), d[0], d[1]) : kernelLine(f)))].join(
               '\n',
@@ -133,7 +134,15 @@ describe('NetstatWriter', () => {
           const opts: NetstatFormatOptions = { scope, timers, programs: programsColumn };
           const filter = { ...(states ? { states } : {}), ...(ports ? { ports } : {}) };
           const w = new NetstatWriter('LE', filter, opts);
-          for (const t of tables) w.addTable(t.proto, Buffer.from(t.text, 'latin1'));
+          for (const t of tables) {
+            const bytes = Buffer.from(t.text, 'latin1');
+            if (split === null) w.addTable(t.proto, bytes);
+            else {
+              // In two parts, as read: the first ends anywhere (in the header, mid-line).
+              const head = bytes.subarray(0, split % (bytes.length + 1));
+              w.addLines(t.proto, bytes, w.addLines(t.proto, head, 0, false), true);
+            }
+          }
           const triples = ownedPairs.flatMap(([inode, pid]) => [inode, pid, 3]);
           w.patchOwners(inodeOwners(triples), programOf);
           const expected = viaRows(tables, owners, programOf, states ?? undefined, ports ?? undefined, opts);

@@ -176,6 +176,14 @@ function rowTemplates(proto: 'tcp' | 'tcp6', withPrograms: boolean): (Uint8Array
   });
 }
 
+/** What a row of a table needs: its protocol, address length and row templates. */
+interface TableShape {
+  readonly proto: 'tcp' | 'tcp6';
+  readonly al: number;
+  readonly templates: readonly (Uint8Array | undefined)[];
+  readonly rowEnd: number;
+}
+
 /**
  * Formats /proc/net/tcp{,6} as netstat does, table by table, leaving every PID/Program column as
  * `-` and recording where it is; `patchOwners` fills them in. Pure.
@@ -187,6 +195,9 @@ export class NetstatWriter {
   private patchOffsets = new Int32Array(1024);
   private patchInodes = new Float64Array(1024);
   private patches = 0;
+  /** Line number of the last line `addLines` read (for issues). */
+  private lineNumber = 1;
+  private readonly tables = new Map<'tcp' | 'tcp6', TableShape>();
   private readonly issues: ProcTcpIssue[] = [];
   private rows = 0;
   private readonly addrs: AddressTexts;
@@ -216,61 +227,102 @@ export class NetstatWriter {
 
   /** Formats one table: the bytes of /proc/net/`proto` as read (only read during the call). */
   addTable(proto: 'tcp' | 'tcp6', bytes: Uint8Array): void {
+    this.addLines(proto, bytes, 0, true);
+  }
+
+  /**
+   * Formats the lines of a table read in parts: `bytes` holds /proc/net/`proto` from its start,
+   * as far as read so far; lines before `from` are done (0: a new table, its header line is
+   * skipped). Returns where the first incomplete line starts: the next call's `from`. With `last`,
+   * the text ends at `bytes.length` (a last line without newline counts).
+   * @example let at = w.addLines('tcp', head, 0, false); at = w.addLines('tcp', whole, at, true);
+   */
+  addLines(proto: 'tcp' | 'tcp6', bytes: Uint8Array, from: number, last: boolean): number {
     // A plain Uint8Array view: Buffer's own indexOf is a slower wrapper of the same search.
     const b = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-    const al = proto === 'tcp' ? 8 : 32;
-    const templates = rowTemplates(proto, this.withPrograms);
-    const rowEnd = this.withPrograms ? ROW_END : PROGRAM_AT;
-    const f = this.fields;
-    const out = this.out;
     const n = b.length;
     // Rows are shorter than /proc lines: one allocation for the whole table.
-    out.room(n);
-    let pos = b.indexOf(10);
-    let lineNumber = 1;
-    while (pos !== -1 && pos < n) {
+    this.out.room(n - from);
+    let pos = from - 1;
+    if (from === 0) {
+      pos = b.indexOf(10);
+      if (pos === -1) return last ? n : 0;
+      this.lineNumber = 1;
+    }
+    const table = this.tableOf(proto);
+    let lineNumber = this.lineNumber;
+    while (pos < n - 1) {
       const start = pos + 1;
       let end = b.indexOf(10, start);
-      if (end === -1) end = n;
+      if (end === -1) {
+        if (!last) break;
+        end = n;
+      }
       pos = end;
       lineNumber++;
-      if (end <= start) continue;
-      const st = scanLineBytes(b, start, end, al, f) ? (f[F_ST] as number) : 0;
-      const template = templates[st];
-      const rx = f[F_RX] as number;
-      const tx = f[F_TX] as number;
-      const local = template !== undefined ? this.addrs.get(b, f[F_LADDR] as number, al) : undefined;
-      const remote = local !== undefined ? this.addrs.get(b, f[F_RADDR] as number, al) : undefined;
-      if (template === undefined || remote === undefined) {
-        this.slowLine(proto, latin1(b, start, end), lineNumber);
-        continue;
-      }
-      if (rx >= QUEUE_LIMIT || tx >= QUEUE_LIMIT) {
-        this.writeRow(rowOf(proto, f, local as string, remote));
-        continue;
-      }
-      const lport = f[F_LPORT] as number;
-      const rport = f[F_RPORT] as number;
-      if (this.states ? this.stateShown[st] !== 1 : !inScope(rport, this.opts)) continue;
-      if (this.ports && !this.ports.has(lport) && !this.ports.has(rport)) continue;
-      const timer = this.opts.timers ? ' ' + timerText(f) : '';
-      const buf = out.room(rowEnd + 1 + timer.length);
-      const o = out.length;
-      buf.set(template, o);
-      if (rx !== 0) putDigitsBefore(buf, o + RX_END, rx);
-      if (tx !== 0) putDigitsBefore(buf, o + TX_END, tx);
-      putAddress(buf, o + LOCAL_AT, local as string, lport);
-      putAddress(buf, o + REMOTE_AT, remote, rport);
-      const inode = f[F_INODE] as number;
-      if (this.withPrograms && inode !== 0) this.patchLater(o + PROGRAM_AT, inode);
-      if (timer === '') out.commit(o + rowEnd + 1);
-      else {
-        const e = putStr(buf, o + rowEnd, timer);
-        buf[e] = 10;
-        out.commit(e + 1);
-      }
-      this.rows++;
+      if (end > start) this.line(table, b, start, end, lineNumber);
     }
+    this.lineNumber = lineNumber;
+    return Math.min(pos + 1, n);
+  }
+
+  private tableOf(proto: 'tcp' | 'tcp6'): TableShape {
+    let t = this.tables.get(proto);
+    if (!t) {
+      t = {
+        proto,
+        al: proto === 'tcp' ? 8 : 32,
+        templates: rowTemplates(proto, this.withPrograms),
+        rowEnd: this.withPrograms ? ROW_END : PROGRAM_AT,
+      };
+      this.tables.set(proto, t);
+    }
+    return t;
+  }
+
+  /**
+   * One line: a row written over its template, or the row formatter. A function of its own, not
+   * the loop's body: it is hot after a few hundred lines, so its optimized code is ready early.
+   */
+  private line(t: TableShape, b: Uint8Array, start: number, end: number, lineNumber: number): void {
+    const f = this.fields;
+    const al = t.al;
+    const st = scanLineBytes(b, start, end, al, f) ? (f[F_ST] as number) : 0;
+    const template = t.templates[st];
+    const rx = f[F_RX] as number;
+    const tx = f[F_TX] as number;
+    const local = template !== undefined ? this.addrs.get(b, f[F_LADDR] as number, al) : undefined;
+    const remote = local !== undefined ? this.addrs.get(b, f[F_RADDR] as number, al) : undefined;
+    if (template === undefined || remote === undefined) {
+      this.slowLine(t.proto, latin1(b, start, end), lineNumber);
+      return;
+    }
+    if (rx >= QUEUE_LIMIT || tx >= QUEUE_LIMIT) {
+      this.writeRow(rowOf(t.proto, f, local as string, remote));
+      return;
+    }
+    const lport = f[F_LPORT] as number;
+    const rport = f[F_RPORT] as number;
+    if (this.states ? this.stateShown[st] !== 1 : !inScope(rport, this.opts)) return;
+    if (this.ports && !this.ports.has(lport) && !this.ports.has(rport)) return;
+    const timer = this.opts.timers ? ' ' + timerText(f) : '';
+    const out = this.out;
+    const buf = out.room(t.rowEnd + 1 + timer.length);
+    const o = out.length;
+    buf.set(template, o);
+    if (rx !== 0) putDigitsBefore(buf, o + RX_END, rx);
+    if (tx !== 0) putDigitsBefore(buf, o + TX_END, tx);
+    putAddress(buf, o + LOCAL_AT, local as string, lport);
+    putAddress(buf, o + REMOTE_AT, remote, rport);
+    const inode = f[F_INODE] as number;
+    if (this.withPrograms && inode !== 0) this.patchLater(o + PROGRAM_AT, inode);
+    if (timer === '') out.commit(o + t.rowEnd + 1);
+    else {
+      const e = putStr(buf, o + t.rowEnd, timer);
+      buf[e] = 10;
+      out.commit(e + 1);
+    }
+    this.rows++;
   }
 
   /** A line off the kernel's layout: the validating parser names the bad field, or gives a row. */
@@ -311,16 +363,21 @@ export class NetstatWriter {
   patchOwners(ownerPid: InodeOwnerLookup, programOf: (pid: number) => string): void {
     const columns = new Map<number, Uint8Array>();
     const buf = this.out.room(0);
+    let lastPid = -1;
+    let column: Uint8Array | undefined;
     for (let i = 0; i < this.patches; i++) {
       const pid = ownerPid.get(this.patchInodes[i] as number);
       if (pid === undefined) continue;
-      let column = columns.get(pid);
-      if (column === undefined) {
-        const text = ' ' + formatNetstatProgram({ pid, program: programOf(pid) }).padEnd(20);
-        column = Buffer.from(text, 'latin1');
-        columns.set(pid, column);
+      if (pid !== lastPid) {
+        column = columns.get(pid);
+        if (column === undefined) {
+          const text = ' ' + formatNetstatProgram({ pid, program: programOf(pid) }).padEnd(20);
+          column = Buffer.from(text, 'latin1');
+          columns.set(pid, column);
+        }
+        lastPid = pid;
       }
-      buf.set(column, this.patchOffsets[i]);
+      buf.set(column as Uint8Array, this.patchOffsets[i]);
     }
   }
 

@@ -100,8 +100,8 @@ export interface ScanFs {
   readlinkSync(path: string): string;
 }
 
-/** fd numbers per task: a process with 10,000 sockets becomes five tasks two threads can share. */
-export const FDS_PER_TASK = 2048;
+/** fd numbers per task: a process with 10,000 sockets becomes ten tasks two threads can share. */
+export const FDS_PER_TASK = 1024;
 /** Missing fd numbers one task (or the probe past a range) tolerates before it gives up. */
 export const MISSES_PER_TASK = 64;
 
@@ -211,7 +211,10 @@ export function scanFds(
   const REACHED = PROCS + 6 * P;
   const ABORTED = 1;
   const DENIED = 2;
-  let out = new Float64Array(3 * 1024);
+  // Room for a socket per fd the plan counts (growing is a branch the optimized loop never took).
+  let planned = 1024;
+  for (let p = 0; p < P; p++) planned += plan[PROCS + 6 * p] as number;
+  let out = new Float64Array(3 * planned);
   let outLen = 0;
   const bump = (i: number): void => {
     counts[i] = (counts[i] as number) + 1;
@@ -267,6 +270,12 @@ export function scanFds(
       if (readFd(dir, pid, fd) < 0) bump(2);
     }
   };
+  // A closed fd is a thrown ENOENT: take that path once now (procfs has no pid 0; whatever it
+  // finds is dropped), so the loop is optimized with it and does not deoptimize at the first hole.
+  const fdsRead = counts[3] as number;
+  readFd(procRoot + '/0/fd/', 0, 0);
+  outLen = 0;
+  counts[3] = fdsRead;
   for (;;) {
     if (Atomics.add(plan, 0, 1) >= T) return out.subarray(0, outLen);
     const t = fromBack ? T - 1 - Atomics.add(plan, 2, 1) : Atomics.add(plan, 1, 1);

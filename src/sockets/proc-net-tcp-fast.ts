@@ -128,21 +128,19 @@ export const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++) HEX[48 + c] = c;
 for (let c = 0; c < 6; c++) HEX[65 + c] = HEX[97 + c] = 10 + c;
 
-const hx = (b: Uint8Array, i: number): number => HEX[b[i] as number] as number;
-
 /** Value of the 2 hex digits at `b[i]`, or -1 (unrolled: this runs cold, 100,000 times). */
 function hex2(b: Uint8Array, i: number): number {
-  const d0 = hx(b, i);
-  const d1 = hx(b, i + 1);
+  const d0 = HEX[b[i] as number] as number;
+  const d1 = HEX[b[i + 1] as number] as number;
   return (d0 | d1) < 0 ? -1 : (d0 << 4) | d1;
 }
 
 /** Value of the 4 hex digits at `b[i]`, or -1. */
 function hex4(b: Uint8Array, i: number): number {
-  const d0 = hx(b, i);
-  const d1 = hx(b, i + 1);
-  const d2 = hx(b, i + 2);
-  const d3 = hx(b, i + 3);
+  const d0 = HEX[b[i] as number] as number;
+  const d1 = HEX[b[i + 1] as number] as number;
+  const d2 = HEX[b[i + 2] as number] as number;
+  const d3 = HEX[b[i + 3] as number] as number;
   return (d0 | d1 | d2 | d3) < 0 ? -1 : (d0 << 12) | (d1 << 8) | (d2 << 4) | d3;
 }
 

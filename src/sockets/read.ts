@@ -24,15 +24,26 @@ import type {
 /** Reused read buffer; grows by doubling, so a big table costs a few copies, not one per read. */
 let shared = Buffer.allocUnsafe(1 << 20);
 
+/** What a reader may do with the first part of a big file while the rest is still to be read. */
+export interface HeadCallback {
+  /** Bytes read before `head` is called (once; never for a smaller file). */
+  readonly after: number;
+  /** Gets the bytes read so far (a view, valid during the call). */
+  head(bytes: Buffer): void;
+}
+
 /**
  * Reads a /proc file whole into the shared buffer and returns a view of it, valid until the next
  * read. seq_file returns about one page per read(), so the loop appends into one growing buffer
- * instead of allocating per call.
+ * instead of allocating per call. `early` sees the first bytes while the rest is unread: the
+ * netstat formatter starts on them, so its optimized code is compiled while the kernel formats
+ * the rest.
  */
-export function readProcBytes(path: string): Buffer {
+export function readProcBytes(path: string, early?: HeadCallback): Buffer {
   const fd = openSync(path, 'r');
   try {
     let len = 0;
+    let waiting = early;
     for (;;) {
       if (shared.length - len < 65_536) {
         const bigger = Buffer.allocUnsafe(shared.length * 2);
@@ -42,6 +53,10 @@ export function readProcBytes(path: string): Buffer {
       const n = readSync(fd, shared, len, shared.length - len, null);
       if (n <= 0) break;
       len += n;
+      if (waiting && len >= waiting.after) {
+        waiting.head(shared.subarray(0, len));
+        waiting = undefined;
+      }
     }
     return shared.subarray(0, len);
   } finally {
@@ -72,14 +87,19 @@ export function tcp6MayList(procRoot: string): boolean {
 }
 
 /**
- * Bytes of `<procRoot>/net/<proto>` (a view valid until the next read); undefined for a missing
- * tcp6 (a kernel without IPv6) and for one the kernel's counters say is empty (`tcp6MayList`).
+ * Bytes of `<procRoot>/net/<proto>` (a view valid until the next read; `early`: see
+ * `readProcBytes`); undefined for a missing tcp6 (a kernel without IPv6) and for one the kernel's
+ * counters say is empty (`tcp6MayList`).
  */
-export function readTableBytes(procRoot: string, proto: 'tcp' | 'tcp6'): Buffer | undefined {
+export function readTableBytes(
+  procRoot: string,
+  proto: 'tcp' | 'tcp6',
+  early?: HeadCallback,
+): Buffer | undefined {
   if (proto === 'tcp6' && !tcp6MayList(procRoot)) return undefined;
   const path = join(procRoot, 'net', proto);
   try {
-    return readProcBytes(path);
+    return readProcBytes(path, early);
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ENOENT' && proto === 'tcp6') return undefined;

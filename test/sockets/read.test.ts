@@ -18,6 +18,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   formatNetstat,
   formatNetstatFromProc,
+  readNetstatOutput,
+  readProcBytes,
   readRawSocketTable,
   readSockets,
   planScan,
@@ -29,6 +31,7 @@ import {
   type ScanFs,
 } from '../../src/sockets/index.js';
 import { makeFixtureTree, TCP4_LINES, TCP6_LINES, BAD_TCP4 } from './fixture-tree.js';
+import { kernelLine, TCP_HEADER } from './kernel-line.js';
 
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 const tree = makeFixtureTree(true);
@@ -155,6 +158,34 @@ describe('readSockets on a fixture tree', () => {
       writeFileSync(join(net, 'sockstat'), 'sockets: used 9\nTCP: inuse 7 orphan 0 tw 10 alloc 7 mem 1\n');
       expect(tcp6MayList(root)).toBe(true); // a TIME_WAIT socket may be IPv6
       expect(read).toThrow(/tcp6/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('formats a big table in two parts (the first while the rest is read) as the row path does', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tcpscope-big-'));
+    try {
+      mkdirSync(join(root, 'net'));
+      const lines = Array.from({ length: 3000 }, (_, i) => {
+        const line = TCP4_LINES[i % TCP4_LINES.length] as (typeof TCP4_LINES)[number];
+        return kernelLine({ ...line, sl: i, localPort: 1024 + i, inode: line.inode === 0 ? 0 : 5000 + i });
+      });
+      const text = [TCP_HEADER, ...lines].join('\n') + '\n';
+      expect(text.length).toBeGreaterThan(320 << 10); // past the first part
+      writeFileSync(join(root, 'net', 'tcp'), text);
+      const heads: number[] = [];
+      const whole = readProcBytes(join(root, 'net', 'tcp'), {
+        after: 1000,
+        head: (b) => heads.push(b.length),
+      });
+      expect(whole.toString('latin1')).toBe(text);
+      expect(heads).toHaveLength(1);
+      const o = { procRoot: root, owners: false, endianness: 'LE' as const, families: [4] as const };
+      const out = await readNetstatOutput(o, {}, { scope: 'all', programs: false });
+      const { rows } = await readSockets({ ...o, users: false });
+      expect(decode(out.bytes)).toBe(formatNetstat(rows, { scope: 'all', programs: false }));
+      expect(out.rows).toBe(3000);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
