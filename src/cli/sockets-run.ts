@@ -1,19 +1,19 @@
 /**
  * @module cli/sockets-run
  * The implementation of `tcpscope sockets` (loaded on demand by cli/sockets): the socket table,
- * filters, a netstat-identical format, JSON, newcomer notes and a watch mode. Notes, diffs and
- * durations load only when used: `--format netstat` starts with the fewest modules.
+ * filters, a netstat-identical format, JSON, newcomer notes and a watch mode. The row reader,
+ * filters, notes, diffs and durations load only when used: `--format netstat` loads the fewest
+ * modules.
  */
 import type { TcpState } from '../events.js';
 import type { Lang } from '../report/explain/explain.js';
 import type { WatchState } from '../sockets/diff.js';
-import { filterRows, parseStateList, type SocketFilter } from '../sockets/filter.js';
+import type { SocketFilter } from '../sockets/filter.js';
 import {
   formatNetstatHeader,
   formatNetstatRow,
   type NetstatFormatOptions,
 } from '../sockets/netstat-format.js';
-import { readSockets } from '../sockets/read.js';
 import { readNetstatOutput } from '../sockets/read-raw.js';
 import type { ProcTcpIssue, ReadSocketsResult, SocketRow } from '../sockets/types.js';
 import { InputError } from '../util/errors.js';
@@ -49,9 +49,10 @@ function parseIntList(values: string[] | undefined, option: string, max: number)
   });
 }
 
-function buildFilter(o: SocketsCliOptions): { filter: SocketFilter; states?: TcpState[] } {
+async function buildFilter(o: SocketsCliOptions): Promise<{ filter: SocketFilter; states?: TcpState[] }> {
   const families: (4 | 6)[] | undefined = o.ipv4 && !o.ipv6 ? [4] : o.ipv6 && !o.ipv4 ? [6] : undefined;
-  const states = o.state !== undefined ? parseStateList(o.state) : undefined;
+  const states =
+    o.state !== undefined ? (await import('../sockets/filter.js')).parseStateList(o.state) : undefined;
   const ports = parseIntList(o.port, '--port', 65535);
   const pids = parseIntList(o.pid, '--pid', 2 ** 31);
   const filter: SocketFilter = {
@@ -68,6 +69,10 @@ async function sample(
   o: SocketsCliOptions,
   filter: SocketFilter,
 ): Promise<ReadSocketsResult & { shown: SocketRow[] }> {
+  const [{ readSockets }, { filterRows }] = await Promise.all([
+    import('../sockets/read.js'),
+    import('../sockets/filter.js'),
+  ]);
   const res = await readSockets({
     ...(o.procRoot ? { procRoot: o.procRoot } : {}),
     ...(filter.families ? { families: filter.families } : {}),
@@ -217,7 +222,7 @@ export async function runSockets(o: SocketsCliOptions): Promise<void> {
   }
   if (o.lang !== 'en' && o.lang !== 'zh') throw new InputError(`--lang: "${o.lang}" is not one of en, zh`);
   const lang: Lang = o.lang;
-  const { filter } = buildFilter(o);
+  const { filter } = await buildFilter(o);
   const fmt: NetstatFormatOptions = {
     scope: filter.scope ?? 'connected',
     programs: true,

@@ -10,7 +10,7 @@ import {
   V6_LOOPBACK,
   type KernelLineFields,
 } from '../../test/sockets/kernel-line.js';
-import { InodeOwners, inodeOwners } from './inode-owners.js';
+import { InodeOwners, inodeOwners } from './read-raw.js';
 import { formatNetstatHeader, formatNetstatRow, type NetstatFormatOptions } from './netstat-format.js';
 import { NetstatWriter } from './netstat-stream.js';
 import { parseProcNetTcp } from './proc-net-tcp.js';

@@ -37,8 +37,12 @@ import {
   formatNetstatTimer,
   type NetstatFormatOptions,
 } from './netstat-format.js';
-import type { InodeOwnerLookup } from './inode-owners.js';
 import type { ProcTcpIssue, SocketRow, SocketTimer } from './types.js';
+
+/** What the netstat formatter asks of an owner map (a `Map<number, number>` also fits). */
+export interface InodeOwnerLookup {
+  get(inode: number): number | undefined;
+}
 
 /** What the stream formatter needs from the reader. */
 export interface NetstatStreamInput {
