@@ -25,7 +25,9 @@ import {
   F_TX,
   F_UID,
   F_WHEN,
-  hex8,
+  F_LWORDS,
+  F_RWORDS,
+  LINE_FIELDS,
   scanLineBytes,
 } from './proc-net-tcp-fast.js';
 import { TCP_STATE_BY_CODE, TIMER_KIND_BY_CODE, parseProcNetTcpLine } from './proc-net-tcp.js';
@@ -70,29 +72,26 @@ const CACHE_BITS = 8;
 
 /**
  * Netstat's text of /proc hex addresses, in a small direct-mapped cache keyed by the address
- * words: a hit allocates nothing. Undefined for digits that are not hex.
+ * words `scanLineBytes` read: a hit allocates nothing.
  */
 class AddressTexts {
   private readonly keys = new Float64Array(4 << CACHE_BITS).fill(-1);
   private readonly texts: string[] = new Array<string>(1 << CACHE_BITS).fill('');
-  private readonly words = new Float64Array(4);
   constructor(private readonly order: ByteOrder) {}
 
-  get(b: Uint8Array, at: number, al: number): string | undefined {
-    const w = this.words;
+  /** The text of the address whose `al` hex digits are at `b[at]`, read as words into `f[w]`. */
+  get(f: Float64Array, w: number, b: Uint8Array, at: number, al: number): string | undefined {
+    const words = al >> 3;
     let h = 0;
-    for (let k = 0; k < al; k += 8) {
-      const v = hex8(b, at + k);
-      if (v < 0) return undefined;
-      w[k >> 3] = v;
-      h = Math.imul(h ^ v, 0x9e3779b1);
-    }
+    for (let k = 0; k < words; k++) h = Math.imul(h ^ (f[w + k] as number), 0x9e3779b1);
     const slot = h >>> (32 - CACHE_BITS);
     const keys = this.keys;
-    const words = al >> 3;
     let hit = true;
-    for (let k = 0; k < words; k++) if (keys[slot * 4 + k] !== w[k]) hit = false;
-    if (hit) return this.texts[slot];
+    for (let k = 0; k < words; k++) if (keys[slot * 4 + k] !== f[w + k]) hit = false;
+    return hit ? this.texts[slot] : this.decode(f, w, b, at, al, slot);
+  }
+
+  private decode(f: Float64Array, w: number, b: Uint8Array, at: number, al: number, slot: number) {
     const hex = latin1(b, at, at + al);
     let s: string | undefined;
     if (al === 8) s = decodeProcAddr4(hex, this.order);
@@ -102,7 +101,7 @@ class AddressTexts {
       if (s !== undefined && s.startsWith('::ffff:') && s.includes('.')) s = s.slice(7);
     }
     if (s === undefined) return undefined;
-    for (let k = 0; k < words; k++) keys[slot * 4 + k] = w[k] as number;
+    for (let k = 0; k < al >> 3; k++) this.keys[slot * 4 + k] = f[w + k] as number;
     this.texts[slot] = s;
     return s;
   }
@@ -205,7 +204,7 @@ export class NetstatWriter {
   private readonly issues: ProcTcpIssue[] = [];
   private rows = 0;
   private readonly addrs: AddressTexts;
-  private readonly fields = new Float64Array(13);
+  private readonly fields = new Float64Array(LINE_FIELDS);
   private readonly ports: ReadonlySet<number> | undefined;
   private readonly states: ReadonlySet<TcpState> | undefined;
   /** 1 for kernel state codes `states` lists. */
@@ -295,8 +294,9 @@ export class NetstatWriter {
     const template = t.templates[st];
     const rx = f[F_RX] as number;
     const tx = f[F_TX] as number;
-    const local = template !== undefined ? this.addrs.get(b, f[F_LADDR] as number, al) : undefined;
-    const remote = local !== undefined ? this.addrs.get(b, f[F_RADDR] as number, al) : undefined;
+    const local =
+      template !== undefined ? this.addrs.get(f, F_LWORDS, b, f[F_LADDR] as number, al) : undefined;
+    const remote = local !== undefined ? this.addrs.get(f, F_RWORDS, b, f[F_RADDR] as number, al) : undefined;
     if (template === undefined || remote === undefined) {
       this.slowLine(t.proto, latin1(b, start, end), lineNumber);
       return;

@@ -128,36 +128,59 @@ export const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++) HEX[48 + c] = c;
 for (let c = 0; c < 6; c++) HEX[65 + c] = HEX[97 + c] = 10 + c;
 
-/** Value of the 2 hex digits at `b[i]`, or -1 (unrolled: this runs cold, 100,000 times). */
-function hex2(b: Uint8Array, i: number): number {
-  const d0 = HEX[b[i] as number] as number;
-  const d1 = HEX[b[i + 1] as number] as number;
-  return (d0 | d1) < 0 ? -1 : (d0 << 4) | d1;
-}
-
-/** Value of the 4 hex digits at `b[i]`, or -1. */
-function hex4(b: Uint8Array, i: number): number {
-  const d0 = HEX[b[i] as number] as number;
-  const d1 = HEX[b[i + 1] as number] as number;
-  const d2 = HEX[b[i + 2] as number] as number;
-  const d3 = HEX[b[i + 3] as number] as number;
-  return (d0 | d1 | d2 | d3) < 0 ? -1 : (d0 << 12) | (d1 << 8) | (d2 << 4) | d3;
-}
+/** Indexes of the address words (8 hex digits each; IPv4 uses the first) in `scanLineBytes`' fields. */
+export const F_LWORDS = 13;
+export const F_RWORDS = 17;
+/** Size of the `fields` array `scanLineBytes` fills. */
+export const LINE_FIELDS = 21;
 
 /**
- * Value of the 8 hex digits at `b[i]` (an unsigned 32-bit number), or -1.
- * @example hex8(Buffer.from('0100007F'), 0) === 0x0100007f
+ * The fixed part of a line after `sl: ` for addresses of `al` hex digits: per byte, the separator
+ * it must be (':' or ' ') or 0 for a hex digit, and for a digit that ends a value, the field the
+ * value goes to (+1; addresses end a value every 8 digits).
  */
-export function hex8(b: Uint8Array, i: number): number {
-  const hi = hex4(b, i);
-  const lo = hex4(b, i + 4);
-  return (hi | lo) < 0 ? -1 : hi * 65536 + lo;
+function fixedLayout(al: number): { seps: Uint8Array; ends: Uint8Array } {
+  const seps: number[] = [];
+  const ends: number[] = [];
+  const hex = (digits: number, field: number): void => {
+    for (let i = 1; i <= digits; i++) {
+      seps.push(0);
+      ends.push(i === digits ? field + 1 : 0);
+    }
+  };
+  const addr = (words: number): void => {
+    for (let w = 0; w < al / 8; w++) hex(8, words + w);
+  };
+  // local ADDR:PORT remote ADDR:PORT st tx:rx tr:when retr, each followed by its separator.
+  const parts: [() => void, number][] = [
+    [() => addr(F_LWORDS), 58],
+    [() => hex(4, F_LPORT), 32],
+    [() => addr(F_RWORDS), 58],
+    [() => hex(4, F_RPORT), 32],
+    [() => hex(2, F_ST), 32],
+    [() => hex(8, F_TX), 58],
+    [() => hex(8, F_RX), 32],
+    [() => hex(2, F_TR), 58],
+    [() => hex(8, F_WHEN), 32],
+    [() => hex(8, F_RETR), 32],
+  ];
+  for (const [digits, sep] of parts) {
+    digits();
+    seps.push(sep);
+    ends.push(0);
+  }
+  return { seps: Uint8Array.from(seps), ends: Uint8Array.from(ends) };
 }
+
+const LAYOUT4 = fixedLayout(8);
+const LAYOUT6 = fixedLayout(32);
 
 /**
  * `scanLineFields` on bytes: reads the line `b[start, end)` of the file as read (ASCII) into
- * `fields`, with F_LADDR/F_RADDR as byte offsets. Returns false when the line differs from the
- * kernel's layout.
+ * `fields` (LINE_FIELDS long), with F_LADDR/F_RADDR as byte offsets and the addresses' hex words
+ * at F_LWORDS/F_RWORDS. Returns false when the line differs from the kernel's layout (addresses
+ * included). The fixed part is checked and read by one loop over a layout table: a small function
+ * that V8 compiles quickly (per-field code took longer to compile than to run).
  */
 export function scanLineBytes(
   b: Uint8Array,
@@ -170,49 +193,43 @@ export function scanLineBytes(
   while (p < end && b[p] !== 58) p++;
   if (p >= end || b[p + 1] !== 32) return false;
   p += 2;
-  // local ADDR:PORT remote ADDR:PORT st tx:rx tr:when retr
-  if (p + 2 * (al + 6) + 42 > end) return false;
-  if (b[p + al] !== 58 || b[p + al + 5] !== 32) return false;
-  const lport = hex4(b, p + al + 1);
-  const q = p + al + 6;
-  if (b[q + al] !== 58 || b[q + al + 5] !== 32) return false;
-  const rport = hex4(b, q + al + 1);
-  let r = q + al + 6;
-  const st = hex2(b, r);
-  if (b[r + 2] !== 32 || b[r + 11] !== 58 || b[r + 20] !== 32) return false;
-  const tx = hex8(b, r + 3);
-  const rx = hex8(b, r + 12);
-  r += 21;
-  if (b[r + 2] !== 58 || b[r + 11] !== 32 || b[r + 20] !== 32) return false;
-  const tr = hex2(b, r);
-  const when = hex8(b, r + 3);
-  const retr = hex8(b, r + 12);
-  if (lport < 0 || rport < 0 || st < 0 || tx < 0 || rx < 0 || tr < 0 || when < 0 || retr < 0) return false;
-  r += 20;
-  // uid (%5u), timeout (%8d), inode (%lu): space-padded decimals.
+  const { seps, ends } = al === 8 ? LAYOUT4 : LAYOUT6;
+  const n = seps.length;
+  if (p + n > end) return false;
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const c = b[p + k] as number;
+    const sep = seps[k] as number;
+    if (sep !== 0) {
+      if (c !== sep) return false;
+      continue;
+    }
+    const d = HEX[c] as number;
+    if (d < 0) return false;
+    v = v * 16 + d;
+    const e = ends[k] as number;
+    if (e !== 0) {
+      fields[e - 1] = v;
+      v = 0;
+    }
+  }
+  // uid (%5u), timeout (%8d), inode (%lu): space-padded decimals after the separator.
+  let r = p + n - 1;
   for (let k = 0; k < 3; k++) {
     while (r < end && b[r] === 32) r++;
-    let v = 0;
+    let x = 0;
     let digits = 0;
     for (; r < end; r++) {
       const c = b[r] as number;
       if (c < 48 || c > 57) break;
-      v = v * 10 + (c - 48);
+      x = x * 10 + (c - 48);
       digits++;
     }
     if (digits === 0 || digits > 15 || (r < end && b[r] !== 32)) return false;
-    fields[F_UID + k] = v;
+    fields[F_UID + k] = x;
   }
-  fields[F_LPORT] = lport;
-  fields[F_RPORT] = rport;
-  fields[F_ST] = st;
-  fields[F_TX] = tx;
-  fields[F_RX] = rx;
-  fields[F_TR] = tr;
-  fields[F_WHEN] = when;
-  fields[F_RETR] = retr;
   fields[F_LADDR] = p;
-  fields[F_RADDR] = q;
+  fields[F_RADDR] = p + al + 6;
   return true;
 }
 
