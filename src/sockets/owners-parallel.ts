@@ -192,7 +192,12 @@ export function ownerScanFor(procRoot: string, parallel: boolean | 'auto'): Para
     started.worker.ref();
     return started.scan;
   }
-  if (parallel === true || (parallel === 'auto' && socketsInUse(procRoot) >= PARALLEL_MIN_SOCKETS))
-    return startParallelOwnerScan(procRoot, listPids(procRoot));
+  if (parallel === true || (parallel === 'auto' && socketsInUse(procRoot) >= PARALLEL_MIN_SOCKETS)) {
+    try {
+      return startParallelOwnerScan(procRoot, listPids(procRoot));
+    } catch {
+      // No thread (or no procRoot): the scan on this thread will do, or report the error.
+    }
+  }
   return undefined;
 }

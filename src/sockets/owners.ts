@@ -15,6 +15,7 @@
  * the syscall itself.
  */
 import { closeSync, openSync, readdirSync, readlinkSync, readSync, statfsSync, statSync } from 'node:fs';
+import { InputError } from '../util/errors.js';
 import type { SocketOwner } from './types.js';
 
 export interface ScanOwnersOptions {
@@ -350,10 +351,16 @@ export function scanFds(
   }
 }
 
-/** Pids of `procRoot`, ascending (the order netstat meets them in). */
+/** Pids of `procRoot`, ascending (the order netstat meets them in); InputError if it cannot be listed. */
 export function listPids(procRoot: string): Int32Array {
+  let names: string[];
+  try {
+    names = readdirSync(procRoot);
+  } catch (err) {
+    throw new InputError(`cannot list processes in ${procRoot}: ${(err as Error).message}`, { cause: err });
+  }
   const pids: number[] = [];
-  for (const name of readdirSync(procRoot)) {
+  for (const name of names) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const pid = Number(name);

@@ -5,15 +5,26 @@
  * (probing on past the range, then listing the directory for the rest), a range with too many
  * holes, a vanished process, a denied one, two threads sharing a plan, and the worker thread.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  ownerScanFor,
   planScan,
+  prestartScanWorker,
   procFdCounter,
   scanFds,
   scanOnThisThread,
+  startOwnerScanEarly,
   startParallelOwnerScan,
   type ScanFs,
 } from '../../src/sockets/index.js';
@@ -202,6 +213,38 @@ describe('fd scan by fd number', () => {
     expect(owners(two.triples)).toEqual(owners(one.triples));
     expect(Array.from(two.counts)).toEqual(Array.from(one.counts));
     expect(one.counts[1]).toBe(1);
+  });
+
+  it('hands a scan started early, on the pre-booted worker, to the next reader of its procRoot', async () => {
+    const procRoot = tree({ 80: sockets(range(0, 50), 50_000), 81: sockets([0, 3], 60_000) });
+    mkdirSync(join(procRoot, 'net'));
+    // Few sockets here: start nothing early. Many: start the two-thread scan.
+    writeFileSync(join(procRoot, 'net', 'sockstat'), 'sockets: used 12\n');
+    startOwnerScanEarly(procRoot);
+    expect(ownerScanFor(procRoot, 'auto')).toBeUndefined();
+    const many = (n: number): void =>
+      writeFileSync(join(procRoot, 'net', 'sockstat'), `sockets: used ${n}\n`);
+    many(5000);
+    prestartScanWorker();
+    startOwnerScanEarly(procRoot);
+    many(12); // a reader would start no thread now: what it gets is the early scan
+    const early = ownerScanFor(procRoot, 'auto');
+    expect(early).toBeDefined();
+    const alone = scanOnThisThread(procRoot, planScan(Int32Array.from([80, 81]), procFdCounter(procRoot)));
+    const viaEarly = await early?.finishTriples();
+    expect(owners(viaEarly?.triples ?? [])).toEqual(owners(alone.triples));
+    expect(ownerScanFor(procRoot, 'auto')).toBeUndefined(); // taken once
+    // A reader of another procRoot, or one that wants no thread, drops it.
+    for (const [root, mode] of [
+      [join(procRoot, 'elsewhere'), 'auto'],
+      [procRoot, false],
+    ] as const) {
+      many(5000);
+      startOwnerScanEarly(procRoot);
+      many(12);
+      expect(ownerScanFor(root, mode)).toBeUndefined();
+      expect(ownerScanFor(procRoot, 'auto')).toBeUndefined();
+    }
   });
 
   it('uses directory sizes as fd counts only on procfs', () => {
