@@ -146,7 +146,7 @@ export function procFdCounter(procRoot: string): FdCounter | undefined {
 /**
  * The scan plan of `pids`: with an fd counter, ranges of at most `fdsPerTask` fd numbers per task
  * (processes without fds need no task); without one, one task per process that lists its directory.
- * @example scanFds(fs, '/proc', planScan(listPids('/proc'), procFdCounter('/proc')), false, out, counts)
+ * @example scanFds(fs, '/proc', planScan(listPids('/proc'), procFdCounter('/proc')), false, new Int32Array(4))
  */
 export function planScan(
   pids: Int32Array,
