@@ -18,7 +18,7 @@ import { TCP_FLAG } from '../wire/packet.js';
 import { VERDICT, type Connection, type Segment } from './connection.js';
 import type { Transition } from './linux-state.js';
 import type { AnalysisFlag, AnalysisNote, VerdictFlag } from './types.js';
-import { flagNames, type WsResult } from './wireshark-flags.js';
+import { bitNames, flagNames, type WsResult } from './wireshark-flags.js';
 
 /** Endpoint facts captured just before a segment is processed. */
 export interface Before {
@@ -53,10 +53,7 @@ const VERDICT_NAMES: readonly [number, VerdictFlag][] = [
 
 /** The verdict names set in a VERDICT bitmask. */
 export function verdictNames(mask: number): VerdictFlag[] {
-  const out: VerdictFlag[] = [];
-  if (mask === 0) return out;
-  for (const [bit, name] of VERDICT_NAMES) if (mask & bit) out.push(name);
-  return out;
+  return bitNames(mask, VERDICT_NAMES);
 }
 
 /** tcpscope's verdict for one segment as a VERDICT bit, or 0 (see the module comment). */

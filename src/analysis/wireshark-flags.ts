@@ -52,12 +52,17 @@ const NAMES: readonly [number, AnalysisFlag][] = [
   [WS.REUSED_PORTS, 'reused-ports'],
 ];
 
+/** The names of the bits set in `mask`, in the table's order. */
+export function bitNames<T>(mask: number, table: readonly (readonly [number, T])[]): T[] {
+  const out: T[] = [];
+  if (mask === 0) return out;
+  for (const [bit, name] of table) if (mask & bit) out.push(name);
+  return out;
+}
+
 /** The flag names set in a bitmask, in a fixed order. */
 export function flagNames(mask: number): AnalysisFlag[] {
-  const out: AnalysisFlag[] = [];
-  if (mask === 0) return out;
-  for (const [bit, name] of NAMES) if (mask & bit) out.push(name);
-  return out;
+  return bitNames(mask, NAMES);
 }
 
 /** Per-direction sequence-analysis state. Zero means "not set", as in Wireshark. */

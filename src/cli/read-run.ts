@@ -112,8 +112,10 @@ export async function runRead(file: string, opts: ReadCliOptions): Promise<numbe
       throw new InputError(`cannot read ${file}: ${(e as Error).message}`);
     }
   }
-  // --summary only looks at each record during its scan call, so one buffer serves every chunk.
-  const cap = openCapture(regular ? readFileChunks(file, 1 << 20, opts.summary === true) : file);
+  // --summary only looks at each record during its scan call, so one (bigger) buffer serves
+  // every chunk; the other modes keep views into their chunks, so each gets its own.
+  const chunks = opts.summary ? readFileChunks(file, 1 << 20, true) : readFileChunks(file);
+  const cap = openCapture(regular ? chunks : file);
   const out = new BatchedWriter(process.stdout);
   const progress =
     opts.progress !== false && process.stderr.isTTY && size > 0
