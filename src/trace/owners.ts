@@ -74,10 +74,15 @@ export class OwnerTracker {
     return this.comms.get(String(pid));
   }
 
-  /** The task on the CPU, with its name looked up when tracefs printed `<...>`. */
+  /**
+   * The task on the CPU, with its name looked up when tracefs printed `<...>`: the name already
+   * seen for that pid first, /proc only for a new pid (events are read a little late, and by then
+   * a pid that exited may belong to another process).
+   */
   task(rec: { tid: number; tgid?: number | undefined; comm: string }): SocketOwnerInfo {
     const pid = rec.tgid ?? rec.tid;
-    const comm = rec.comm === '<...>' ? (this.commOf?.(pid) ?? rec.comm) : rec.comm;
+    const comm =
+      rec.comm === '<...>' ? (this.comms.get(String(pid)) ?? this.commOf?.(pid) ?? rec.comm) : rec.comm;
     return { pid, comm };
   }
 
