@@ -49,7 +49,15 @@ const listening = (c: ChildProcess): Promise<void> =>
     c.once('exit', () => rej(new Error('server exited early')));
   });
 
-async function collect(trace: TcpTrace, until: () => Promise<unknown>): Promise<TimelineEvent[]> {
+/**
+ * Events until `until` resolves, then 300 ms more; with `settled`, up to 5 s more while it is
+ * false (the reader lags behind the kernel when the whole suite loads both cores).
+ */
+async function collect(
+  trace: TcpTrace,
+  until: () => Promise<unknown>,
+  settled?: (events: readonly TimelineEvent[]) => boolean,
+): Promise<TimelineEvent[]> {
   const events: TimelineEvent[] = [];
   const reading = (async () => {
     for await (const ev of trace) events.push(ev);
@@ -57,6 +65,8 @@ async function collect(trace: TcpTrace, until: () => Promise<unknown>): Promise<
   try {
     await until();
     await new Promise((r) => setTimeout(r, 300));
+    for (let waited = 0; settled && !settled(events) && waited < 5000; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
   } finally {
     await trace.stop();
   }
@@ -199,11 +209,15 @@ describe('traceTcp on loopback (real tracefs)', () => {
     const port = await freePort();
     const trace = traceTcp({ ports: [port] });
     const server = peer('server', port, 'exchange');
-    const events = await collect(trace, async () => {
-      await listening(server);
-      server.kill('SIGKILL');
-      await exited(server);
-    });
+    const events = await collect(
+      trace,
+      async () => {
+        await listening(server);
+        server.kill('SIGKILL');
+        await exited(server);
+      },
+      (evs) => evs.some((e) => e.kind === 'process' && e.pid === server.pid),
+    );
     expect(events.find((e) => e.kind === 'state' && e.newState === 'LISTEN')).toMatchObject({
       pid: server.pid,
     });
