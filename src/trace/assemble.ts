@@ -158,9 +158,8 @@ export class TraceAssembler {
       case 'exit-group':
         return this.procs.exitGroup(rec);
       case 'exit': {
-        const pid = rec.tgid ?? rec.exitTid;
         const wanted = (p: number): boolean => this.owners.pids.has(p) || this.pids.has(p);
-        const ev = this.procs.exit(rec, this.ts(rec.monoUs), wanted, this.owners.commOfPid(pid));
+        const ev = this.procs.exit(rec, this.ts(rec.monoUs), wanted, (p) => this.owners.commOfPid(p));
         if (ev) this.emit(ev, rec.monoUs);
         return;
       }

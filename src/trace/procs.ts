@@ -18,6 +18,8 @@ const RESULTS = ['delivered', 'ignored', 'already-pending', 'overflow', 'lose-in
 export class ProcessTracker {
   private readonly fatal = new Map<string, number>();
   private readonly exitCodes = new Map<string, number>();
+  /** Processes some of whose threads exited (tgid -> last such tid), until the last one does. */
+  private readonly exiting = new Map<string, number>();
 
   /**
    * @example const procs = new ProcessTracker(new Set([13]), 10_000);
@@ -49,15 +51,26 @@ export class ProcessTracker {
     putBounded(this.exitCodes, String(rec.tgid ?? rec.tid), rec.code, this.max);
   }
 
-  /** The ProcessEvent for the last thread of a process, when `wanted(pid)`. */
+  /**
+   * The ProcessEvent for the last thread of a process, when `wanted(pid)`; `commOf` names it.
+   *
+   * tracefs learns a thread's tgid only when the thread is switched out after an event on its
+   * CPU, so the line of a last thread that never ran since (a Node helper thread) can be read
+   * before its tgid is known: `(-------)`. Such a line is given to the process whose other
+   * threads were just seen exiting, when exactly one wanted process is in that state.
+   */
   exit(
     rec: Rec<'exit'>,
     tsNs: bigint,
     wanted: (pid: number) => boolean,
-    comm?: string,
+    commOf: (pid: number) => string | undefined = () => undefined,
   ): ProcessEvent | undefined {
-    if (!rec.groupDead) return undefined;
-    const pid = rec.tgid ?? rec.exitTid;
+    if (!rec.groupDead) {
+      if (rec.tgid !== undefined) putBounded(this.exiting, String(rec.tgid), rec.exitTid, this.max);
+      return undefined;
+    }
+    const pid = rec.tgid ?? this.dyingOwner(rec.exitTid, wanted);
+    this.exiting.delete(String(pid));
     const code = this.exitCodes.get(String(pid));
     const sig = this.fatal.get(String(pid)) ?? this.fatal.get(String(rec.exitTid));
     this.exitCodes.delete(String(pid));
@@ -69,9 +82,22 @@ export class ProcessTracker {
       lens: 'process',
       action: 'exit',
       pid,
-      comm: comm ?? rec.exitComm,
+      comm: commOf(pid) ?? rec.exitComm,
       exitCode: code ?? null,
       signal: code === undefined && sig !== undefined ? signalName(sig) : null,
     };
+  }
+
+  /** The wanted process a last thread of unknown tgid most likely belongs to (else the tid). */
+  private dyingOwner(tid: number, wanted: (pid: number) => boolean): number {
+    if (wanted(tid)) return tid;
+    let found: number | undefined;
+    for (const key of this.exiting.keys()) {
+      const pid = Number(key);
+      if (!wanted(pid)) continue;
+      if (found !== undefined) return tid; // two candidates: do not guess
+      found = pid;
+    }
+    return found ?? tid;
   }
 }
