@@ -13,7 +13,6 @@ import {
   newLinuxEndpoint,
   resetLinuxEndpoint,
   type LinuxEndpoint,
-  type LinuxSegment,
   type Transition,
 } from './linux-state.js';
 import {
@@ -23,7 +22,6 @@ import {
   WS,
   type WsDirection,
   type WsResult,
-  type WsSegment,
 } from './wireshark-flags.js';
 import {
   newZeekEndpoint,
@@ -31,7 +29,6 @@ import {
   updateZeek,
   type ZeekEndpoint,
   type ZeekHistory,
-  type ZeekSegment,
 } from './zeek.js';
 
 /**
@@ -130,39 +127,6 @@ function newFacts(): DirectionFacts {
   return f;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-const WS_SCRATCH: Mutable<WsSegment> = {
-  frame: 0,
-  tsNs: 0,
-  seq: 0,
-  ack: 0,
-  seglen: 0,
-  tcpFlags: 0,
-  window: 0,
-  wscaleOption: -1,
-  firstRttNs: 0,
-};
-const ZEEK_SCRATCH: Mutable<ZeekSegment> = {
-  isOrig: true,
-  seq: 0,
-  ack: 0,
-  len: 0,
-  flags: 0,
-  window: 0,
-  ackedUnseen: false,
-};
-const LINUX_SCRATCH: Mutable<LinuxSegment> = {
-  index: 0,
-  tsNs: 0,
-  seq: 0,
-  ack: 0,
-  len: 0,
-  syn: false,
-  fin: false,
-  rst: false,
-  ackFlag: false,
-};
-
 /** Bit positions of the flag counters: Wireshark's flags (WS bits), then the verdicts. */
 export const VERDICT = {
   DATA_AFTER_FIN: 1 << 15,
@@ -246,7 +210,6 @@ export class Connection implements ConnAddrs {
   evicted = false;
   /** Removed from the flow table (evicted, split off by port reuse, or finished). */
   retired = false;
-  frame = 0;
   /** Next connection in the same flow-table bucket. */
   nextInBucket: Connection | undefined = undefined;
   private origEp: Endpoint | undefined = undefined;
@@ -296,7 +259,6 @@ export class Connection implements ConnAddrs {
     this.lastNs = startNs;
     this.lastIndex = firstIndex;
     this.closed = this.evicted = this.retired = false;
-    this.frame = 0;
     this.nextInBucket = undefined;
     this.origEp = this.respEp = undefined;
     return this;
@@ -390,7 +352,6 @@ export class Connection implements ConnAddrs {
     f.ipBytes += seg.ipBytes;
     this.lastNs = t;
     this.lastIndex = seg.index;
-    this.frame = seg.index + 1;
 
     let wscaleOption = -1;
     if (syn) {
@@ -422,38 +383,19 @@ export class Connection implements ConnAddrs {
       else this.rstSent1 = true;
     }
 
-    // Scratch inputs are reused across packets (the hot path allocates nothing here).
-    const w = WS_SCRATCH;
-    w.frame = this.frame;
-    w.tsNs = t;
-    w.seq = seg.seq;
-    w.ack = seg.ack;
-    w.seglen = len;
-    w.tcpFlags = flags;
-    w.window = seg.window;
-    w.wscaleOption = wscaleOption;
-    w.firstRttNs = this.firstRttNs();
-    analyzeWsSegment(this.ws[dir], this.ws[other], w, ws);
-    const z = ZEEK_SCRATCH;
-    z.isOrig = dir === 0;
-    z.seq = seg.seq;
-    z.ack = seg.ack;
-    z.len = len;
-    z.flags = flags;
-    z.window = seg.window;
-    z.ackedUnseen = (ws.mask & WS.ACK_LOST_PACKET) !== 0;
-    updateZeek(this.history, this.zeek[dir], this.zeek[other], z);
-    const l = LINUX_SCRATCH;
-    l.index = seg.index;
-    l.tsNs = t;
-    l.seq = seg.seq;
-    l.ack = seg.ack;
-    l.len = len;
-    l.syn = syn;
-    l.fin = fin;
-    l.rst = rst;
-    l.ackFlag = ack;
-    inferLinux(this.linux[dir], this.linux[other], l, transitions);
+    // The three analyses read the segment itself (the hot path allocates nothing here).
+    analyzeWsSegment(
+      this.ws[dir],
+      this.ws[other],
+      seg,
+      this.lastIndex + 1,
+      wscaleOption,
+      this.firstRttNs(),
+      ws,
+    );
+    const ackedUnseen = (ws.mask & WS.ACK_LOST_PACKET) !== 0;
+    updateZeek(this.history, this.zeek[dir], this.zeek[other], seg, dir === 0, ackedUnseen);
+    inferLinux(this.linux[dir], this.linux[other], seg, transitions);
     if (len > 0 && !rst) {
       f.lastDataSeq = seg.seq;
       f.lastDataLen = len;

@@ -19,6 +19,7 @@
  *   acking our SYN in SYN_SENT): X -> CLOSE.
  */
 import type { TcpState } from '../events.js';
+import { TCP_FLAG } from '../wire/packet.js';
 import { seqGe } from './seq.js';
 
 export interface LinuxEndpoint {
@@ -99,17 +100,15 @@ export function isSynchronized(ep: LinuxEndpoint): boolean {
   return SYNCHRONIZED.has(ep.state);
 }
 
+/** The segment fields the inference reads (the engine's `Segment` has them). */
 export interface LinuxSegment {
   readonly index: number;
   /** ns since the analyzer's first packet. */
-  readonly tsNs: number;
+  readonly t: number;
   readonly seq: number;
   readonly ack: number;
   readonly len: number;
-  readonly syn: boolean;
-  readonly fin: boolean;
-  readonly rst: boolean;
-  readonly ackFlag: boolean;
+  readonly flags: number;
 }
 
 function move(
@@ -127,12 +126,12 @@ function move(
 
 /** The receiver processes the ACK field (before the FIN, as tcp_rcv_state_process does). */
 function receiveAck(out: Transition[] | undefined, r: LinuxEndpoint, seg: LinuxSegment): void {
-  if (!seg.ackFlag || !r.finSent || r.finAcked || !seqGe(seg.ack, r.finEnd)) return;
+  if ((seg.flags & TCP_FLAG.ACK) === 0 || !r.finSent || r.finAcked || !seqGe(seg.ack, r.finEnd)) return;
   r.finAcked = true;
   if (r.state === 'FIN_WAIT1') {
     move(out, 'receiver', r, 'FIN_WAIT2');
     r.finWait2Index = seg.index;
-    r.finWait2Ns = seg.tsNs;
+    r.finWait2Ns = seg.t;
   } else if (r.state === 'CLOSING') move(out, 'receiver', r, 'CLOSE', 'time-wait');
   else if (r.state === 'LAST_ACK') move(out, 'receiver', r, 'CLOSE');
 }
@@ -147,22 +146,25 @@ export function inferLinux(
   seg: LinuxSegment,
   out: Transition[] | undefined,
 ): void {
-  const segEnd = (seg.seq + seg.len + (seg.syn ? 1 : 0) + (seg.fin ? 1 : 0)) >>> 0;
-  if (seg.rst) {
+  const syn = (seg.flags & TCP_FLAG.SYN) !== 0;
+  const fin = (seg.flags & TCP_FLAG.FIN) !== 0;
+  const ackFlag = (seg.flags & TCP_FLAG.ACK) !== 0;
+  const segEnd = (seg.seq + seg.len + (syn ? 1 : 0) + (fin ? 1 : 0)) >>> 0;
+  if ((seg.flags & TCP_FLAG.RST) !== 0) {
     inferReset(s, r, seg, out);
     return;
   }
-  if (seg.syn && !seg.ackFlag) {
+  if (syn && !ackFlag) {
     if (s.state === undefined || s.state === 'CLOSE') {
       if (!s.synSent || s.isn !== seg.seq) move(out, 'sender', s, 'SYN_SENT');
     }
     s.synSent = true;
     s.isn = seg.seq;
-  } else if (seg.syn && seg.ackFlag) {
+  } else if (syn && ackFlag) {
     s.synAckSent = true;
     s.isn = seg.seq;
     if (r.state === 'SYN_SENT' && seg.ack === (r.isn + 1) >>> 0) move(out, 'receiver', r, 'ESTABLISHED');
-  } else if (seg.ackFlag && r.synAckSent && r.state === undefined && seg.ack === (r.isn + 1) >>> 0) {
+  } else if (ackFlag && r.synAckSent && r.state === undefined && seg.ack === (r.isn + 1) >>> 0) {
     r.state = 'LISTEN';
     move(out, 'receiver', r, 'SYN_RECV');
     move(out, 'receiver', r, 'ESTABLISHED');
@@ -177,14 +179,14 @@ export function inferLinux(
     s.bytesSentAfterLastReceive += seg.len;
   }
   s.lastSentHadData = seg.len > 0;
-  if (seg.fin && !s.finSent) {
+  if (fin && !s.finSent) {
     s.finSent = true;
     s.finEnd = segEnd;
     if (s.state === 'ESTABLISHED' || s.state === undefined) move(out, 'sender', s, 'FIN_WAIT1');
     else if (s.state === 'CLOSE_WAIT') move(out, 'sender', s, 'LAST_ACK');
   }
   receiveAck(out, r, seg);
-  if (seg.fin && !r.peerFinSeen) {
+  if (fin && !r.peerFinSeen) {
     r.peerFinSeen = true;
     if (r.state === 'ESTABLISHED') move(out, 'receiver', r, 'CLOSE_WAIT');
     else if (r.state === 'FIN_WAIT1') move(out, 'receiver', r, 'CLOSING');
@@ -222,7 +224,7 @@ function inferReset(
   // The receiver accepts it only at exactly rcv_nxt (RFC 5961 3.2), or, in SYN_SENT, when it
   // acknowledges our SYN.
   if (r.state === 'SYN_SENT') {
-    if (seg.ackFlag && seg.ack === (r.isn + 1) >>> 0) move(out, 'receiver', r, 'CLOSE');
+    if ((seg.flags & TCP_FLAG.ACK) !== 0 && seg.ack === (r.isn + 1) >>> 0) move(out, 'receiver', r, 'CLOSE');
   } else if (isSynchronized(r) && s.sndNxtSet && seg.seq === s.sndNxt) {
     move(out, 'receiver', r, 'CLOSE');
   }

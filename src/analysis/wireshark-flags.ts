@@ -104,20 +104,15 @@ export function resetWsDirection(x: WsDirection): WsDirection {
   return x;
 }
 
-/** Inputs for one segment. `frame` is the 1-based frame number (Wireshark's). */
+/** The segment fields the analysis reads (the engine's `Segment` has them). */
 export interface WsSegment {
-  readonly frame: number;
   /** ns since the analyzer's first packet. */
-  readonly tsNs: number;
+  readonly t: number;
   readonly seq: number;
   readonly ack: number;
-  readonly seglen: number;
-  readonly tcpFlags: number;
+  readonly len: number;
+  readonly flags: number;
   readonly window: number;
-  /** Window scale option on this SYN, or -1 when absent / not a SYN. */
-  readonly wscaleOption: number;
-  /** Wireshark's ts_first_rtt (SYN -> first ACK), 0 when unknown. */
-  readonly firstRttNs: number;
 }
 
 export interface WsResult {
@@ -131,9 +126,9 @@ const FAST_RETRANS_WINDOW_NS = 20_000_000;
 const DEFAULT_OOO_THRESHOLD_NS = 3_000_000;
 
 /** Wireshark's verify_tcp_window_scaling for SYN and SYN-ACK segments. */
-function noteWindowScaling(fwd: WsDirection, rev: WsDirection, s: WsSegment): void {
-  const isSynAck = (s.tcpFlags & TCP_FLAG.ACK) !== 0;
-  fwd.winScale = s.wscaleOption >= 0 ? Math.min(s.wscaleOption, 14) : -1;
+function noteWindowScaling(fwd: WsDirection, rev: WsDirection, flags: number, wscaleOption: number): void {
+  const isSynAck = (flags & TCP_FLAG.ACK) !== 0;
+  fwd.winScale = wscaleOption >= 0 ? Math.min(wscaleOption, 14) : -1;
   if (fwd.winScale === -1) {
     fwd.winScale = -2;
     rev.winScale = -2;
@@ -144,14 +139,24 @@ function noteWindowScaling(fwd: WsDirection, rev: WsDirection, s: WsSegment): vo
 
 /**
  * Analyse one segment sent in direction `fwd` (`rev` is the other direction) and update both.
- * Writes the result into `out` (reused, no allocation).
+ * `frame` is its 1-based frame number (Wireshark's), `wscaleOption` the window-scale option of a
+ * SYN (-1 when absent or not a SYN), `firstRttNs` Wireshark's ts_first_rtt (SYN -> first ACK;
+ * 0 when unknown). Writes the result into `out` (reused, no allocation).
  */
-export function analyzeWsSegment(fwd: WsDirection, rev: WsDirection, s: WsSegment, out: WsResult): void {
-  const { seq, ack, seglen, tcpFlags: flags, window } = s;
+export function analyzeWsSegment(
+  fwd: WsDirection,
+  rev: WsDirection,
+  s: WsSegment,
+  frame: number,
+  wscaleOption: number,
+  firstRttNs: number,
+  out: WsResult,
+): void {
+  const { seq, ack, len: seglen, flags, window } = s;
   let mask = 0;
   out.dupAckNum = 0;
   out.dupAckFrame = 0;
-  if (flags & TCP_FLAG.SYN) noteWindowScaling(fwd, rev, s);
+  if (flags & TCP_FLAG.SYN) noteWindowScaling(fwd, rev, flags, wscaleOption);
 
   let skipToFinished = false;
   // ZERO WINDOW PROBE: exactly one byte at the next expected seq while the peer's window is zero.
@@ -193,7 +198,7 @@ export function analyzeWsSegment(fwd: WsDirection, rev: WsDirection, s: WsSegmen
   }
   // finished_fwd: a new ack number resets the duplicate-ack counting.
   if (ack !== fwd.lastack) {
-    fwd.lastnondupack = s.frame;
+    fwd.lastnondupack = frame;
     fwd.dupacknum = 0;
   }
   // ACKED UNSEEN SEGMENT: the ack covers sequence space never seen from the other side.
@@ -217,14 +222,14 @@ export function analyzeWsSegment(fwd: WsDirection, rev: WsDirection, s: WsSegmen
       notAdvanced &&
       rev.dupacknum >= 2 &&
       rev.lastack === seq &&
-      s.tsNs - rev.lastackTimeNs < FAST_RETRANS_WINDOW_NS
+      s.t - rev.lastackTimeNs < FAST_RETRANS_WINDOW_NS
     ) {
       mask |= WS.FAST_RETRANSMISSION;
     } else {
-      const threshold = s.firstRttNs > 0 ? s.firstRttNs : DEFAULT_OOO_THRESHOLD_NS;
+      const threshold = firstRttNs > 0 ? firstRttNs : DEFAULT_OOO_THRESHOLD_NS;
       if (
         notAdvanced &&
-        s.tsNs - fwd.nextseqTimeNs < threshold &&
+        s.t - fwd.nextseqTimeNs < threshold &&
         fwd.nextseq !== (seq + seglen + (synOrFin ? 1 : 0)) >>> 0
       ) {
         mask |= WS.OUT_OF_ORDER;
@@ -238,7 +243,7 @@ export function analyzeWsSegment(fwd: WsDirection, rev: WsDirection, s: WsSegmen
   const isZwp = (mask & WS.ZERO_WINDOW_PROBE) !== 0;
   if ((seqGt(nextseq, fwd.nextseq) || fwd.nextseq === 0) && !isZwp) {
     fwd.nextseq = nextseq;
-    fwd.nextseqTimeNs = s.tsNs;
+    fwd.nextseqTimeNs = s.t;
   }
   if ((seq === fwd.maxseqtobeacked || fwd.maxseqtobeacked === 0) && !isZwp) {
     fwd.maxseqtobeacked = fwd.nextseq;
@@ -246,7 +251,7 @@ export function analyzeWsSegment(fwd: WsDirection, rev: WsDirection, s: WsSegmen
   fwd.window = window;
   fwd.windowFromSyn = (flags & TCP_FLAG.SYN) !== 0;
   fwd.lastack = ack;
-  fwd.lastackTimeNs = s.tsNs;
+  fwd.lastackTimeNs = s.t;
   fwd.lastSegmentFlags = mask;
   out.mask = mask;
 }

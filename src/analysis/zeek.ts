@@ -155,19 +155,28 @@ function scaledGap(h: ZeekHistory, isOrig: boolean, ep: ZeekEndpoint): void {
   }
 }
 
+/** The segment fields Zeek's bookkeeping reads (the engine's `Segment` has them). */
 export interface ZeekSegment {
-  readonly isOrig: boolean;
   readonly seq: number;
   readonly ack: number;
   readonly len: number;
   readonly flags: number;
   readonly window: number;
-  /** The ack covers sequence space of the peer never seen (content gap). */
-  readonly ackedUnseen: boolean;
 }
 
-/** Process one segment (Zeek's TCPSessionAdapter::Process, the parts that feed conn.log). */
-export function updateZeek(h: ZeekHistory, ep: ZeekEndpoint, peer: ZeekEndpoint, s: ZeekSegment): void {
+/**
+ * Process one segment (Zeek's TCPSessionAdapter::Process, the parts that feed conn.log), sent by
+ * the originator when `isOrig`; `ackedUnseen`: its ack covers sequence space of the peer never
+ * seen (a content gap).
+ */
+export function updateZeek(
+  h: ZeekHistory,
+  ep: ZeekEndpoint,
+  peer: ZeekEndpoint,
+  s: ZeekSegment,
+  isOrig: boolean,
+  ackedUnseen: boolean,
+): void {
   const syn = (s.flags & TCP_FLAG.SYN) !== 0;
   const fin = (s.flags & TCP_FLAG.FIN) !== 0;
   const rst = (s.flags & TCP_FLAG.RST) !== 0;
@@ -190,29 +199,29 @@ export function updateZeek(h: ZeekHistory, ep: ZeekEndpoint, peer: ZeekEndpoint,
   // update_history
   const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
   if (bits > 1) {
-    check(h, s.isOrig, fin && rst ? 'I' : 'Q');
+    check(h, isOrig, fin && rst ? 'I' : 'Q');
   } else if (bits === 1) {
     if (syn) {
       const code = ackf ? 'H' : 'S';
-      if (check(h, s.isOrig, code) && relSeq !== ep.lastSyn) add(h, s.isOrig, code);
+      if (check(h, isOrig, code) && relSeq !== ep.lastSyn) add(h, isOrig, code);
       ep.lastSyn = relSeq;
     }
     if (fin) {
-      if (check(h, s.isOrig, 'F') && relSeq + s.len !== ep.lastFin) add(h, s.isOrig, 'F');
+      if (check(h, isOrig, 'F') && relSeq + s.len !== ep.lastFin) add(h, isOrig, 'F');
       ep.lastFin = relSeq + s.len;
     }
     if (rst) {
-      if (check(h, s.isOrig, 'R') && relSeq !== ep.lastRst) add(h, s.isOrig, 'R');
+      if (check(h, isOrig, 'R') && relSeq !== ep.lastRst) add(h, isOrig, 'R');
       ep.lastRst = relSeq;
     }
   } else if (s.len > 0) {
-    check(h, s.isOrig, 'D');
+    check(h, isOrig, 'D');
   } else if (ackf) {
-    check(h, s.isOrig, 'A');
+    check(h, isOrig, 'A');
   }
   // update_window: zero windows count unless with/after a RST or after the peer's FIN.
   if (s.window === 0 && !rst && peer.state !== 'CLOSED' && ep.state !== 'RESET') {
-    scaledZeroWin(h, s.isOrig, ep);
+    scaledZeroWin(h, isOrig, ep);
   }
   if (fin) ep.finCount++;
   if (ackf) {
@@ -236,16 +245,17 @@ export function updateZeek(h: ZeekHistory, ep: ZeekEndpoint, peer: ZeekEndpoint,
   } else if (deltaLast > 0) {
     ep.lastSeq = end;
   } else if (s.len > 0) {
-    scaledRxmit(h, s.isOrig, ep);
+    scaledRxmit(h, isOrig, ep);
   }
-  updateStateMachine(ep, peer, s, syn, fin, rst, ackf);
-  if (ackf && s.ackedUnseen && !rst) scaledGap(h, !s.isOrig, peer);
+  updateStateMachine(ep, peer, s, isOrig, syn, fin, rst, ackf);
+  if (ackf && ackedUnseen && !rst) scaledGap(h, !isOrig, peer);
 }
 
 function updateStateMachine(
   ep: ZeekEndpoint,
   peer: ZeekEndpoint,
   s: ZeekSegment,
+  isOrig: boolean,
   syn: boolean,
   fin: boolean,
   rst: boolean,
@@ -254,7 +264,7 @@ function updateStateMachine(
   switch (ep.state) {
     case 'INACTIVE':
       if (syn) {
-        if (s.isOrig) setState(ep, ackf ? 'SYN_ACK_SENT' : 'SYN_SENT');
+        if (isOrig) setState(ep, ackf ? 'SYN_ACK_SENT' : 'SYN_SENT');
         else {
           if (peer.state === 'SYN_SENT') setState(peer, 'ESTABLISHED');
           setState(ep, 'ESTABLISHED');
@@ -263,7 +273,7 @@ function updateStateMachine(
       if (fin) setState(ep, 'CLOSED');
       if (rst) setState(ep, 'RESET');
       if (ep.state === 'INACTIVE') {
-        if (!s.isOrig && s.len === 0 && peer.state === 'SYN_SENT') {
+        if (!isOrig && s.len === 0 && peer.state === 'SYN_SENT') {
           // an ACK of the SYN before the SYN-ACK: not a partial connection
         } else if (ackf && peer.state === 'ESTABLISHED') setState(ep, 'ESTABLISHED');
         else setState(ep, 'PARTIAL');
