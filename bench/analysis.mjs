@@ -10,19 +10,11 @@
 //   BENCH_ANALYSIS_BULK_PACKETS=2000000  packets wanted when a bulk capture must be made
 //   BENCH_ANALYSIS_REPS=1            repetitions per tool (median reported)
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fmt, freePort, has, killAll, median, sleep, track } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'dist', 'cli', 'main.js');
@@ -32,42 +24,8 @@ const bulkPackets = Number(process.env.BENCH_ANALYSIS_BULK_PACKETS ?? 2_000_000)
 const reps = Math.max(1, Number(process.env.BENCH_ANALYSIS_REPS ?? 1));
 mkdirSync(dataDir, { recursive: true });
 
-const children = new Set();
-function killAll() {
-  for (const c of children) {
-    try {
-      process.kill(c.pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  children.clear();
-}
-process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM'])
-  process.on(sig, () => {
-    killAll();
-    process.exit(130);
-  });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const has = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (n, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d });
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 function start(cmd, args) {
-  const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.add(c);
-  c.on('exit', () => children.delete(c));
-  return c;
+  return track(spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
 }
 
 async function stop(c, signal = 'SIGINT') {

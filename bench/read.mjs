@@ -21,9 +21,9 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fmt as fmtN, freePort, has, median, onCleanup, runCleanups, track } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -34,48 +34,13 @@ const reps = Math.max(1, Number(process.env.BENCH_READ_REPS ?? 5));
 const bigMb = Number(process.env.BENCH_READ_BIG_MB ?? 2048);
 const capture = join(dataDir, `iperf3-lo-${wanted}.pcap`);
 
-const children = new Set();
-const restores = [];
-function cleanup() {
-  for (const c of children) {
-    try {
-      process.kill(c.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-  for (const r of restores.splice(0)) r();
-}
-process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM'])
-  process.on(sig, () => {
-    cleanup();
-    process.exit(130);
-  });
-
-const has = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (n, d = 2) => n.toLocaleString('en-US', { maximumFractionDigits: d });
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
+const fmt = (n, d = 2) => fmtN(n, d);
 
 function start(cmd, args, opts = {}) {
-  const c = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], ...opts });
-  children.add(c);
+  const c = track(spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], ...opts }));
   let err = '';
   c.stderr?.on('data', (d) => (err += d));
-  const exit = new Promise((r) =>
-    c.on('close', (code, sig) => {
-      children.delete(c);
-      r({ code, sig, err });
-    }),
-  );
+  const exit = new Promise((r) => c.on('close', (code, sig) => r({ code, sig, err })));
   return { c, exit, err: () => err };
 }
 
@@ -93,7 +58,7 @@ async function makeCapture() {
     const tso = /tcp-segmentation-offload: (on|off)/.exec(before)?.[1] ?? 'on';
     const gso = /generic-segmentation-offload: (on|off)/.exec(before)?.[1] ?? 'on';
     spawnSync('ethtool', ['-K', 'lo', 'tso', 'off', 'gso', 'off']);
-    restores.push(() => spawnSync('ethtool', ['-K', 'lo', 'tso', tso, 'gso', gso]));
+    onCleanup(() => spawnSync('ethtool', ['-K', 'lo', 'tso', tso, 'gso', gso]));
     console.log(`ethtool: lo tso/gso off during the capture (were ${tso}/${gso}, restored after)`);
   } else {
     console.log(
@@ -129,7 +94,7 @@ async function makeCapture() {
     }
     seconds = Math.ceil(seconds * (wanted / Math.max(n, 1)) * 1.2);
   }
-  for (const r of restores.splice(0)) r();
+  runCleanups();
   if (!existsSync(capture)) throw new Error(`could not capture ${wanted} packets`);
 }
 

@@ -12,6 +12,7 @@ import { openSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { killAll, median, track } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -26,29 +27,11 @@ const runs = Math.max(1, Number(process.env.SOCKETS_BENCH_RUNS ?? 5));
 const PER_PROCESS = 16_000;
 const SETUP_TIMEOUT_MS = 180_000;
 
-const children = [];
-function killAll() {
-  for (const c of children) {
-    try {
-      process.kill(c.pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  children.length = 0;
-}
-process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM'])
-  process.on(sig, () => {
-    killAll();
-    process.exit(130);
-  });
-
 function startPeer(args) {
   const child = spawn(process.execPath, [join(here, 'sockets-peer.mjs'), ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  children.push(child);
+  track(child);
   const lines = createInterface({ input: child.stdout });
   const queue = [];
   let waiter;
@@ -112,7 +95,6 @@ function timeCommand(cmd, args) {
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 function lineCount(cmd, args) {
   return spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 })
     .stdout.split('\n')
