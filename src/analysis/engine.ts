@@ -157,12 +157,7 @@ export class TcpAnalyzer {
     this.lingerNs = Number(options.closedLingerNs ?? 2_000_000_000n);
   }
 
-  /** The analyzer's time origin (CLOCK_REALTIME ns of its first packet; 0n before any). */
-  get originNs(): bigint {
-    return this.t0Big;
-  }
-
-  /** The time origin as whole seconds and nanoseconds. */
+  /** The time origin (the first packet's CLOCK_REALTIME) as whole seconds and nanoseconds. */
   get originSec(): number {
     return this.t0Sec;
   }

@@ -160,7 +160,6 @@ export class RowBytes {
 }
 
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder();
 
 function padRow(cells: readonly string[]): string {
   let s = '';
@@ -241,20 +240,6 @@ export function writeRow(o: RowBytes, r: RowFields): void {
   o.endCell(start, w[11]!);
   o.str(r.flags || '-');
   o.byte(10);
-}
-
-const scratch = new RowBytes(512);
-
-/** One text row of the summary table (without its newline). */
-export function formatRow(r: RowFields): string {
-  scratch.len = 0;
-  writeRow(scratch, r);
-  return utf8Decoder.decode(scratch.buf.subarray(0, scratch.len - 1));
-}
-
-/** One text row of the summary table, from a summary. */
-export function summaryRow(c: ConnectionSummary): string {
-  return formatRow(summaryFields(c));
 }
 
 /** The text row's fields of a summary. */
