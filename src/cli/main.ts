@@ -70,6 +70,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A closed stdout (`tcpscope … | head`) ends the command quietly, as SIGPIPE ends tcpdump. A
+// command holding resources (tracer, capture, lab, watch) listens for SIGTERM and releases them.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM');
+  else process.exit(0);
+});
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

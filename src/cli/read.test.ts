@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -97,5 +97,21 @@ describe('packet filters', () => {
     expect(compileFilter({})).toBeUndefined();
     const f = compileFilter({ port: '46656', tcpFlags: 'A' })!;
     expect(recs.map(f)).toEqual([false, true, true]);
+  });
+
+  it('ends quietly with status 0 when its reader goes away (`tcpscope read … | head`)', async () => {
+    const file = join(conf, 'mptcp-v1.pcap');
+    for (const args of [
+      ['read', file],
+      ['read', file, '--summary'],
+    ]) {
+      const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy(); // the reader is gone before the first line
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+      expect(err).not.toMatch(/EPIPE|Unhandled|internal error/);
+      expect(code).toBe(0);
+    }
   });
 });
