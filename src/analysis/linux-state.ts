@@ -48,10 +48,6 @@ export interface LinuxEndpoint {
   resetSeen: boolean;
 }
 
-export function newLinuxEndpoint(): LinuxEndpoint {
-  return resetLinuxEndpoint({} as LinuxEndpoint);
-}
-
 /** Set every field of `x` to its initial value (the engine reuses these objects). */
 export function resetLinuxEndpoint(x: LinuxEndpoint): LinuxEndpoint {
   x.state = undefined;

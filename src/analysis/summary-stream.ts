@@ -117,46 +117,6 @@ export class RowBytes {
     }
     this.len = p;
   }
-
-  /** A non-negative integer in decimal. */
-  num(v: number): void {
-    if (v >= 1e15) return this.str(String(v));
-    let digits = 1;
-    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
-    this.reserve(digits);
-    let p = this.len + digits;
-    this.len = p;
-    let x = v;
-    do {
-      this.buf[--p] = 48 + (x % 10);
-      x = Math.floor(x / 10);
-    } while (x > 0);
-  }
-
-  /** `v` zero-padded to `width` digits. */
-  padNum(v: number, width: number): void {
-    this.reserve(width);
-    let p = this.len + width;
-    this.len = p;
-    let x = v;
-    for (let i = 0; i < width; i++) {
-      this.buf[--p] = 48 + (x % 10);
-      x = Math.floor(x / 10);
-    }
-  }
-
-  byte(c: number): void {
-    this.reserve(1);
-    this.buf[this.len++] = c;
-  }
-
-  /** Spaces up to column `width` of the cell that started at `start`, then the 2-space gap. */
-  endCell(start: number, width: number): void {
-    const fill = Math.max(0, width - (this.len - start)) + 2;
-    this.reserve(fill);
-    this.buf.fill(32, this.len, this.len + fill);
-    this.len += fill;
-  }
 }
 
 const utf8 = new TextEncoder();
@@ -170,76 +130,122 @@ function padRow(cells: readonly string[]): string {
   return (s + (cells[cells.length - 1] ?? '')).trimEnd();
 }
 
-/** `[-]s.uuuuuu` for a duration of `ns` nanoseconds (microseconds truncated). */
-function writeDuration(o: RowBytes, ns: number): void {
-  const us = Math.trunc(Math.abs(ns) / 1000);
-  if (ns < 0 && us > 0) o.byte(45);
-  o.num(Math.floor(us / 1e6));
-  o.byte(46);
-  o.padNum(us % 1e6, 6);
+/** Digits of a non-negative integer below 2^31. */
+function digitCount(v: number): number {
+  let n = 1;
+  for (let x = v; x >= 10; x = (x / 10) | 0) n++;
+  return n;
 }
 
-/** `a.b.c.d:port` from numbers, or `text` when `addr4` is -1. */
-function writeEndpoint(o: RowBytes, addr4: number, port: number, text: string): void {
-  if (addr4 < 0) return o.str(text);
-  o.num(addr4 >>> 24);
-  o.byte(46);
-  o.num((addr4 >>> 16) & 255);
-  o.byte(46);
-  o.num((addr4 >>> 8) & 255);
-  o.byte(46);
-  o.num(addr4 & 255);
-  o.byte(58);
-  o.num(port);
+/** `v` (a non-negative integer) in decimal at `b[p]`; returns the end. Integer division below 2^31. */
+function putNum(b: Uint8Array, p: number, v: number): number {
+  if (v >= 0x80000000) {
+    const s = String(v);
+    for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+    return p;
+  }
+  const end = p + digitCount(v);
+  let q = end;
+  let x = v;
+  do {
+    const d = (x / 10) | 0;
+    b[--q] = 48 + x - d * 10;
+    x = d;
+  } while (x > 0);
+  return end;
+}
+
+/** `v` (below 2^31) zero-padded to `width` digits at `b[p]`; returns the end. */
+function putPadded(b: Uint8Array, p: number, v: number, width: number): number {
+  let x = v;
+  for (let q = p + width; q > p; ) {
+    const d = (x / 10) | 0;
+    b[--q] = 48 + x - d * 10;
+    x = d;
+  }
+  return p + width;
+}
+
+/** ASCII text at `b[p]`; returns the end. */
+function putAscii(b: Uint8Array, p: number, s: string): number {
+  for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
+  return p;
+}
+
+/** Pads the cell that started at `start` to `width`, then the 2-space gap; returns the end. */
+function putGap(b: Uint8Array, start: number, p: number, width: number): number {
+  const end = p + Math.max(0, width - (p - start)) + 2;
+  b.fill(32, p, end);
+  return end;
+}
+
+/** `a.b.c.d:port` from numbers, or `text` when `addr4` is -1; returns the end. */
+function putEndpoint(b: Uint8Array, p: number, addr4: number, port: number, text: string): number {
+  if (addr4 < 0) return putAscii(b, p, text);
+  p = putNum(b, p, addr4 >>> 24);
+  b[p++] = 46;
+  p = putNum(b, p, (addr4 >>> 16) & 255);
+  b[p++] = 46;
+  p = putNum(b, p, (addr4 >>> 8) & 255);
+  b[p++] = 46;
+  p = putNum(b, p, addr4 & 255);
+  b[p++] = 58;
+  return putNum(b, p, port);
 }
 
 /** A numeric cell: the number, then padding to `width` and the gap. */
-function numCell(o: RowBytes, v: number, width: number): void {
-  const start = o.len;
-  o.num(v);
-  o.endCell(start, width);
+function putNumCell(b: Uint8Array, p: number, v: number, width: number): number {
+  return putGap(b, p, putNum(b, p, v), width);
 }
 
-/** Writes one text row of the summary table (with its newline) into `o`. */
+/** Nothing in a row but these strings can be long; the rest fits in this many bytes. */
+const ROW_FIXED_BYTES = 512;
+
+/**
+ * Writes one text row of the summary table (with its newline) into `o`. Endpoints, state,
+ * history and flags are ASCII; numbers are written with integer division.
+ */
 export function writeRow(o: RowBytes, r: RowFields): void {
+  o.reserve(ROW_FIXED_BYTES + r.orig.length + r.resp.length + r.history.length + r.flags.length);
+  const b = o.buf;
   const w = WIDTHS as readonly number[];
-  numCell(o, r.id, w[0]!);
-  let start = o.len;
-  writeEndpoint(o, r.orig4, r.origPort, r.orig);
-  o.endCell(start, w[1]!);
-  start = o.len;
-  writeEndpoint(o, r.resp4, r.respPort, r.resp);
-  o.endCell(start, w[2]!);
-  start = o.len;
-  o.num(r.startSec);
-  o.byte(46);
-  o.padNum(r.startUs, 6);
-  o.endCell(start, w[3]!);
-  start = o.len;
-  writeDuration(o, r.durationNs);
-  o.endCell(start, w[4]!);
-  numCell(o, r.pktsOrig, w[5]!);
-  numCell(o, r.bytesOrig, w[6]!);
-  numCell(o, r.pktsResp, w[7]!);
-  numCell(o, r.bytesResp, w[8]!);
-  start = o.len;
-  o.str(r.state);
-  o.endCell(start, w[9]!);
-  start = o.len;
-  o.str(r.history || '-');
-  o.endCell(start, w[10]!);
-  start = o.len;
-  if (Number.isNaN(r.rttUs)) o.byte(45);
+  let p = putNumCell(b, o.len, r.id, w[0]!);
+  let start = p;
+  p = putGap(b, start, putEndpoint(b, p, r.orig4, r.origPort, r.orig), w[1]!);
+  start = p;
+  p = putGap(b, start, putEndpoint(b, p, r.resp4, r.respPort, r.resp), w[2]!);
+  start = p;
+  p = putNum(b, p, r.startSec);
+  b[p++] = 46;
+  p = putGap(b, start, putPadded(b, p, r.startUs, 6), w[3]!);
+  // Duration `[-]s.uuuuuu` (microseconds truncated).
+  start = p;
+  const us = Math.trunc(Math.abs(r.durationNs) / 1000);
+  if (r.durationNs < 0 && us > 0) b[p++] = 45;
+  p = putNum(b, p, Math.floor(us / 1e6));
+  b[p++] = 46;
+  p = putGap(b, start, putPadded(b, p, us % 1e6, 6), w[4]!);
+  p = putNumCell(b, p, r.pktsOrig, w[5]!);
+  p = putNumCell(b, p, r.bytesOrig, w[6]!);
+  p = putNumCell(b, p, r.pktsResp, w[7]!);
+  p = putNumCell(b, p, r.bytesResp, w[8]!);
+  start = p;
+  p = putGap(b, start, putAscii(b, p, r.state), w[9]!);
+  start = p;
+  p = putGap(b, start, putAscii(b, p, r.history || '-'), w[10]!);
+  start = p;
+  if (Number.isNaN(r.rttUs)) b[p++] = 45;
   else {
-    if (r.rttUs < 0) o.byte(45);
+    if (r.rttUs < 0) b[p++] = 45;
     const a = Math.abs(r.rttUs);
-    o.num(Math.floor(a / 1000));
-    o.byte(46);
-    o.padNum(a % 1000, 3);
+    p = putNum(b, p, Math.floor(a / 1000));
+    b[p++] = 46;
+    p = putPadded(b, p, a % 1000, 3);
   }
-  o.endCell(start, w[11]!);
-  o.str(r.flags || '-');
-  o.byte(10);
+  p = putGap(b, start, p, w[11]!);
+  p = putAscii(b, p, r.flags || '-');
+  b[p++] = 10;
+  o.len = p;
 }
 
 /** The text row's fields of a summary. */
@@ -299,15 +305,11 @@ export function worthALook(c: ConnectionSummary): boolean {
   return false;
 }
 
-/** A row waiting for an earlier id: its bytes and verdict line (if any). */
-interface PendingRow {
-  readonly bytes: Uint8Array;
-  readonly verdict: string | undefined;
-}
-
 /**
  * Writes the summary as rows arrive: `add` each connection's summary (or `addFields`, the
  * allocation-free form for text), in any order, then `end`. Output goes to `write` in chunks.
+ * A row that arrives before an earlier id is written into one arena and held there (a map from
+ * id to its place), so holding rows allocates nothing per row.
  * @example
  * const s = new SummaryStream((b) => process.stdout.write(b), { lang: 'en' });
  * new TcpAnalyzer({ perPacket: false, retainSummaries: false, onConnection: (c) => s.add(c) });
@@ -317,11 +319,15 @@ export class SummaryStream {
   private readonly json: boolean;
   private readonly maxPending: number;
   private readonly maxVerdictLines: number;
-  private readonly pending = new Map<number, PendingRow>();
+  /** Held rows: id -> start + length * 2^32 in `held`; their verdicts, when they have one. */
+  private readonly pending = new Map<number, number>();
+  private readonly pendingVerdicts = new Map<number, string>();
+  private held = new RowBytes(1 << 16);
+  /** Bytes of `held` still pending (the rest belongs to rows already written). */
+  private heldLive = 0;
   private nextId = 1;
   private rows = 0;
   private out = new RowBytes(1 << 18);
-  private readonly tmp = new RowBytes(1024);
   private readonly tally = new Map<ZeekConnState, number>();
   private readonly verdicts: string[] = [];
   private moreVerdicts = 0;
@@ -350,7 +356,10 @@ export class SummaryStream {
         verdict: explain(`conn-${c.connState}`, {}, this.lang),
         ending: renderEnd(c, this.lang),
       };
-      this.addText(c.id, c.connState, JSON.stringify(row, jsonReplacer));
+      const o = this.target(c.id);
+      const start = o.len;
+      o.str(JSON.stringify(row, jsonReplacer));
+      this.added(c.id, c.connState, o, start, undefined);
     } else {
       this.addFields(summaryFields(c), worthALook(c) ? verdictLine(c, this.lang) : undefined);
     }
@@ -358,30 +367,32 @@ export class SummaryStream {
 
   /** One text row from its fields (text mode), with its verdict line when worth a look. */
   addFields(r: RowFields, verdict: string | undefined): void {
-    this.count(r.state as ZeekConnState);
-    if (r.id === this.nextId) {
-      writeRow(this.out, r);
-      this.emitted(r.id, verdict);
-      this.afterEmit();
-    } else {
-      this.tmp.len = 0;
-      writeRow(this.tmp, r);
-      this.hold(r.id, this.tmp.buf.slice(0, this.tmp.len), verdict);
-    }
+    const o = this.target(r.id);
+    const start = o.len;
+    writeRow(o, r);
+    this.added(r.id, r.state as ZeekConnState, o, start, verdict);
   }
 
-  private addText(id: number, state: ZeekConnState, json: string): void {
-    this.count(state);
-    if (id === this.nextId) {
-      if (this.rows > 0) this.out.str(',\n');
-      this.out.str(json);
-      this.emitted(id, undefined);
+  /** Where row `id` goes: the output when it is the next one, else the arena of held rows. */
+  private target(id: number): RowBytes {
+    if (id !== this.nextId) return this.held;
+    if (this.json && this.rows > 0) this.out.str(',\n');
+    return this.out;
+  }
+
+  /** Row `id` was written into `o` from `start`: count it, then emit or hold it. */
+  private added(id: number, state: ZeekConnState, o: RowBytes, start: number, verdict: string | undefined): void {
+    this.tally.set(state, (this.tally.get(state) ?? 0) + 1);
+    if (o === this.out) {
+      this.emitted(id, verdict);
       this.afterEmit();
-    } else {
-      this.tmp.len = 0;
-      this.tmp.str(json);
-      this.hold(id, this.tmp.buf.slice(0, this.tmp.len), undefined);
+      return;
     }
+    const len = o.len - start;
+    this.pending.set(id, start + len * 2 ** 32);
+    if (verdict !== undefined) this.pendingVerdicts.set(id, verdict);
+    this.heldLive += len;
+    if (this.pending.size > this.maxPending) this.flushPending();
   }
 
   /** Writes what is still pending, the tally, the verdict lines and the totals. */
@@ -413,20 +424,9 @@ export class SummaryStream {
     this.flush();
   }
 
-  private count(state: ZeekConnState): void {
-    this.tally.set(state, (this.tally.get(state) ?? 0) + 1);
-  }
-
-  private hold(id: number, bytes: Uint8Array, verdict: string | undefined): void {
-    this.pending.set(id, { bytes, verdict });
-    if (this.pending.size > this.maxPending) this.flushPending();
-  }
-
   private afterEmit(): void {
-    for (let row = this.pending.get(this.nextId); row; row = this.pending.get(this.nextId)) {
-      this.pending.delete(this.nextId);
-      this.emitBytes(this.nextId, row);
-    }
+    for (let at = this.pending.get(this.nextId); at !== undefined; at = this.pending.get(this.nextId))
+      this.emitHeld(this.nextId, at);
     if (this.out.len >= 1 << 17) this.flush();
   }
 
@@ -435,17 +435,41 @@ export class SummaryStream {
    * rows); the rows still missing are written when they come, out of order.
    */
   private flushPending(): void {
-    const rows = [...this.pending.entries()].sort((a, b) => a[0] - b[0]);
-    this.pending.clear();
-    for (const [id, row] of rows) this.emitBytes(id, row);
+    const ids = [...this.pending.keys()].sort((a, b) => a - b);
+    for (const id of ids) this.emitHeld(id, this.pending.get(id)!);
+    this.held.len = 0;
+    this.heldLive = 0;
   }
 
-  private emitBytes(id: number, row: PendingRow): void {
+  /** Copies held row `id` (at `at`, see `pending`) to the output. */
+  private emitHeld(id: number, at: number): void {
+    const start = at % 2 ** 32;
+    const len = Math.floor(at / 2 ** 32);
     if (this.json && this.rows > 0) this.out.str(',\n');
-    this.out.reserve(row.bytes.length);
-    this.out.buf.set(row.bytes, this.out.len);
-    this.out.len += row.bytes.length;
-    this.emitted(id, row.verdict);
+    this.out.reserve(len);
+    this.out.buf.set(this.held.buf.subarray(start, start + len), this.out.len);
+    this.out.len += len;
+    this.pending.delete(id);
+    const verdict = this.pendingVerdicts.get(id);
+    if (verdict !== undefined) this.pendingVerdicts.delete(id);
+    this.emitted(id, verdict);
+    this.heldLive -= len;
+    if (this.heldLive === 0) this.held.len = 0;
+    else if (this.held.len > 1 << 22 && this.held.len > 4 * this.heldLive) this.compactHeld();
+  }
+
+  /** Moves the rows still held to a fresh arena (amortised: the arena is mostly dead bytes). */
+  private compactHeld(): void {
+    const old = this.held.buf;
+    const fresh = new RowBytes(Math.max(1 << 16, 2 * this.heldLive));
+    for (const [id, at] of this.pending) {
+      const start = at % 2 ** 32;
+      const len = Math.floor(at / 2 ** 32);
+      fresh.buf.set(old.subarray(start, start + len), fresh.len);
+      this.pending.set(id, fresh.len + len * 2 ** 32);
+      fresh.len += len;
+    }
+    this.held = fresh;
   }
 
   private emitted(id: number, verdict: string | undefined): void {

@@ -112,7 +112,8 @@ const REUSED_PORTS_BIT = COUNTER_NAMES.indexOf('reused-ports');
 
 /** The text row's fields straight from a connection (no summary object, no bigints). */
 export function rowFieldsOf(conn: Connection, t0Sec: number, t0FracNs: number, out: RowFields): RowFields {
-  const [fo, fr] = conn.facts;
+  const fo = conn.facts[0];
+  const fr = conn.facts[1];
   const startNs = t0FracNs + conn.startNs;
   const secs = Math.floor(startNs / 1e9);
   out.id = conn.id;

@@ -84,10 +84,6 @@ export interface WsDirection {
   lastSegmentFlags: number;
 }
 
-export function newWsDirection(): WsDirection {
-  return resetWsDirection({} as WsDirection);
-}
-
 /** Set every field of `x` to its initial value (the engine reuses these objects). */
 export function resetWsDirection(x: WsDirection): WsDirection {
   x.nextseq = 0;

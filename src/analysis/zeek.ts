@@ -22,8 +22,8 @@ export type ZeekEndpointState =
   'INACTIVE' | 'SYN_SENT' | 'SYN_ACK_SENT' | 'PARTIAL' | 'ESTABLISHED' | 'CLOSED' | 'RESET';
 
 export interface ZeekEndpoint {
-  state: ZeekEndpointState;
-  prevState: ZeekEndpointState;
+  zeekState: ZeekEndpointState;
+  zeekPrevState: ZeekEndpointState;
   /** Relative-sequence bookkeeping: start (ISN, or seq-1 for partial), highest end seen. */
   startSeq: number;
   lastSeq: number;
@@ -42,14 +42,10 @@ export interface ZeekEndpoint {
   gapNext: number;
 }
 
-export function newZeekEndpoint(): ZeekEndpoint {
-  return resetZeekEndpoint({} as ZeekEndpoint);
-}
-
 /** Set every field of `x` to its initial value (the engine reuses these objects). */
 export function resetZeekEndpoint(x: ZeekEndpoint): ZeekEndpoint {
-  x.state = 'INACTIVE';
-  x.prevState = 'INACTIVE';
+  x.zeekState = 'INACTIVE';
+  x.zeekPrevState = 'INACTIVE';
   x.startSeq = 0;
   x.lastSeq = 0;
   x.ackSeq = 0;
@@ -111,9 +107,9 @@ const LOWER: Readonly<Record<string, string>> = {
 };
 
 function setState(ep: ZeekEndpoint, s: ZeekEndpointState): void {
-  if (ep.state !== s) {
-    ep.prevState = ep.state;
-    ep.state = s;
+  if (ep.zeekState !== s) {
+    ep.zeekPrevState = ep.zeekState;
+    ep.zeekState = s;
   }
 }
 
@@ -185,12 +181,12 @@ export function updateZeek(
   if (rst) segLen -= s.len;
   const end = (s.seq + segLen) >>> 0;
   // init_endpoint
-  if (ep.state === 'INACTIVE') {
+  if (ep.zeekState === 'INACTIVE') {
     ep.startSeq = syn ? s.seq : (s.seq - 1) >>> 0;
     ep.ackSeq = ep.startSeq;
     ep.lastSeq = syn ? end : s.seq;
     ep.seqInit = true;
-  } else if (syn && (ep.state === 'SYN_SENT' || ep.state === 'SYN_ACK_SENT') && s.seq !== ep.startSeq) {
+  } else if (syn && (ep.zeekState === 'SYN_SENT' || ep.zeekState === 'SYN_ACK_SENT') && s.seq !== ep.startSeq) {
     ep.startSeq = s.seq;
     ep.ackSeq = s.seq;
     ep.lastSeq = end;
@@ -220,12 +216,12 @@ export function updateZeek(
     check(h, isOrig, 'A');
   }
   // update_window: zero windows count unless with/after a RST or after the peer's FIN.
-  if (s.window === 0 && !rst && peer.state !== 'CLOSED' && ep.state !== 'RESET') {
+  if (s.window === 0 && !rst && peer.zeekState !== 'CLOSED' && ep.zeekState !== 'RESET') {
     scaledZeroWin(h, isOrig, ep);
   }
   if (fin) ep.finCount++;
   if (ackf) {
-    if (peer.state === 'INACTIVE') {
+    if (peer.zeekState === 'INACTIVE') {
       peer.startSeq = (s.ack - 1) >>> 0;
       peer.ackSeq = peer.startSeq;
       peer.lastSeq = peer.startSeq;
@@ -240,7 +236,7 @@ export function updateZeek(
     // untrusted jump
   } else if (fin && ep.lastSeq === (ep.startSeq + 1) >>> 0) {
     ep.lastSeq = end;
-  } else if (ep.state === 'RESET') {
+  } else if (ep.zeekState === 'RESET') {
     // nothing after a reset is trusted
   } else if (deltaLast > 0) {
     ep.lastSeq = end;
@@ -261,21 +257,21 @@ function updateStateMachine(
   rst: boolean,
   ackf: boolean,
 ): void {
-  switch (ep.state) {
+  switch (ep.zeekState) {
     case 'INACTIVE':
       if (syn) {
         if (isOrig) setState(ep, ackf ? 'SYN_ACK_SENT' : 'SYN_SENT');
         else {
-          if (peer.state === 'SYN_SENT') setState(peer, 'ESTABLISHED');
+          if (peer.zeekState === 'SYN_SENT') setState(peer, 'ESTABLISHED');
           setState(ep, 'ESTABLISHED');
         }
       }
       if (fin) setState(ep, 'CLOSED');
       if (rst) setState(ep, 'RESET');
-      if (ep.state === 'INACTIVE') {
-        if (!isOrig && s.len === 0 && peer.state === 'SYN_SENT') {
+      if (ep.zeekState === 'INACTIVE') {
+        if (!isOrig && s.len === 0 && peer.zeekState === 'SYN_SENT') {
           // an ACK of the SYN before the SYN-ACK: not a partial connection
-        } else if (ackf && peer.state === 'ESTABLISHED') setState(ep, 'ESTABLISHED');
+        } else if (ackf && peer.zeekState === 'ESTABLISHED') setState(ep, 'ESTABLISHED');
         else setState(ep, 'PARTIAL');
       }
       break;
@@ -286,15 +282,15 @@ function updateStateMachine(
       break;
     case 'ESTABLISHED':
     case 'PARTIAL':
-      if (syn && ep.state === 'PARTIAL' && peer.state === 'INACTIVE' && !ackf) setState(ep, 'SYN_SENT');
+      if (syn && ep.zeekState === 'PARTIAL' && peer.zeekState === 'INACTIVE' && !ackf) setState(ep, 'SYN_SENT');
       if (fin && !rst) {
         setState(ep, 'CLOSED');
-        if (peer.state === 'RESET' && peer.prevState === 'CLOSED') setState(peer, 'CLOSED');
+        if (peer.zeekState === 'RESET' && peer.zeekPrevState === 'CLOSED') setState(peer, 'CLOSED');
       }
       if (rst) setState(ep, 'RESET');
       break;
     case 'CLOSED':
-      if (rst && peer.state !== 'CLOSED') setState(ep, 'RESET');
+      if (rst && peer.zeekState !== 'CLOSED') setState(ep, 'RESET');
       break;
     case 'RESET':
       break;
@@ -313,8 +309,8 @@ function size(ep: ZeekEndpoint): number {
 
 /** Zeek's conn_state() for TCP. */
 export function zeekConnState(orig: ZeekEndpoint, resp: ZeekEndpoint, history: string): ZeekConnState {
-  const os = orig.state;
-  const rs = resp.state;
+  const os = orig.zeekState;
+  const rs = resp.zeekState;
   const oInactive = os === 'INACTIVE' || os === 'PARTIAL';
   const rInactive = rs === 'INACTIVE' || rs === 'PARTIAL';
   if (rs === 'RESET') {
