@@ -8,12 +8,7 @@
  */
 import type { Endpoint, TcpState } from '../events.js';
 import { TCP_FLAG } from '../wire/packet.js';
-import {
-  inferLinux,
-  resetLinuxEndpoint,
-  type LinuxEndpoint,
-  type Transition,
-} from './linux-state.js';
+import { inferLinux, resetLinuxEndpoint, type LinuxEndpoint, type Transition } from './linux-state.js';
 import {
   analyzeWsSegment,
   resetWsDirection,
@@ -284,6 +279,14 @@ export class Connection implements ConnAddrs {
   retired = false;
   /** Next connection in the same flow-table bucket. */
   nextInBucket: Connection | undefined = undefined;
+  /**
+   * For a reporter's use (the summary's row preparer): a slot it gave this object (kept across
+   * reuse), and `preparedAt`, the `lastIndex` at which it prepared something (-1: nothing).
+   */
+  reporterSlot = -1;
+  preparedAt = -1;
+  preparedLen = 0;
+  preparedState = 0;
   private origEp: Endpoint | undefined = undefined;
   private respEp: Endpoint | undefined = undefined;
 
@@ -326,6 +329,7 @@ export class Connection implements ConnAddrs {
     this.lastIndex = firstIndex;
     this.closed = this.evicted = this.retired = false;
     this.nextInBucket = undefined;
+    this.preparedAt = -1;
     this.origEp = this.respEp = undefined;
     return this;
   }

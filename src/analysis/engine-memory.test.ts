@@ -5,6 +5,7 @@
  * `Connection: close` capture.
  */
 import { describe, expect, it } from 'vitest';
+import { resetSide, Side } from './connection.js';
 import { TcpAnalyzer } from './engine.js';
 import { Conversation } from './test-builder.js';
 
@@ -48,5 +49,20 @@ describe('closed-connection queue', () => {
     expect(maxPending).toBeLessThanOrEqual(2 * 2 + 1024 + 1);
     // Retired connections are reused: a handful of objects served all of them.
     expect(internals.pool.length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('a reused connection side', () => {
+  it('is reset to exactly the state of a fresh one', () => {
+    const used = new Side();
+    const fields = used as unknown as Record<string, unknown>;
+    // Dirty every field, whatever its type.
+    for (const k of Object.keys(fields)) {
+      const v = fields[k];
+      fields[k] = typeof v === 'boolean' ? !v : typeof v === 'number' ? v + 7 : 'ESTABLISHED';
+    }
+    expect(used).not.toEqual(new Side());
+    resetSide(used);
+    expect(used).toEqual(new Side());
   });
 });

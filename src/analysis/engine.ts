@@ -43,6 +43,11 @@ export interface AnalyzerOptions {
   readonly closedLingerNs?: bigint;
   /** Keep summaries for `finish()` (default true; turn off when `onConnection` streams them). */
   readonly retainSummaries?: boolean;
+  /**
+   * Called when a connection becomes closed (RST, or FINs both ways acknowledged), while its
+   * state is still in the cache: a reporter may prepare its row here (see `Connection.preparedAt`).
+   */
+  readonly onClose?: (conn: Connection, analyzer: TcpAnalyzer) => void;
 }
 
 /** Dotted-quad text (as decodePacket prints IPv4) to its 32-bit value; -1 if it is not one. */
@@ -344,7 +349,10 @@ export class TcpAnalyzer {
     const mask = this.ws.mask;
     const verdicts = classifyVerdicts(conn, d, flags, seg.len, before);
     if ((mask | verdicts) !== 0) conn.countMask(mask | verdicts);
-    if (conn.closed && !wasClosed) this.pushClosed(conn);
+    if (conn.closed && !wasClosed) {
+      this.pushClosed(conn);
+      this.options.onClose?.(conn, this);
+    }
     if (!transitions) return undefined;
     const other = (1 - d) as 0 | 1;
     const relSeq = (seg.seq - conn.base(d)) >>> 0;

@@ -8,9 +8,8 @@ import type { Lang } from '../report/explain/index.js';
 import type { DecodedPacket } from '../wire/packet.js';
 import { TcpAnalyzer, type AnalyzerOptions } from './engine.js';
 import { packetAnalysisToJson, renderExplainPacket, renderSummary } from './render.js';
-import type { Connection } from './connection.js';
-import { SummaryStream, verdictLine, type RowFields, type SummaryStreamOptions } from './summary-stream.js';
-import { connWorthALook, rowFieldsOf } from './summary.js';
+import { RowPreparer } from './row-prep.js';
+import { SummaryStream, type SummaryStreamOptions } from './summary-stream.js';
 import type { AnalyzerStats, ConnectionSummary } from './types.js';
 
 export interface ExplainRunOptions extends AnalyzerOptions {
@@ -66,21 +65,19 @@ export function startSummary(
 ): SummaryRun {
   const stream = new SummaryStream(write, options);
   const lang = options.lang ?? 'en';
-  const fields = {} as RowFields;
-  // Text rows come straight from the connection (no summary object); JSON needs the summary.
+  // Text rows come straight from the connection (no summary object), written at close when
+  // they can be; JSON needs the summary.
+  const prep = new RowPreparer(
+    (id, state, bytes, start, len, verdict) => stream.addBody(id, state, bytes, start, len, verdict),
+    lang,
+  );
   const analyzer = new TcpAnalyzer({
     ...options,
     perPacket: false,
     retainSummaries: false,
     ...(stream.isJson
       ? { onConnection: (c: ConnectionSummary) => stream.add(c) }
-      : {
-          onRetire: (conn: Connection, a: TcpAnalyzer) => {
-            const f = rowFieldsOf(conn, a.originSec, a.originFracNs, fields);
-            const verdict = connWorthALook(conn, f.state) ? verdictLine(a.summarize(conn), lang) : undefined;
-            stream.addFields(f, verdict);
-          },
-        }),
+      : { onClose: prep.close, onRetire: prep.retire }),
   });
   return {
     analyzer,

@@ -158,7 +158,7 @@ function putNum(b: Uint8Array, p: number, v: number): number {
 /** `v` (below 2^31) zero-padded to `width` digits at `b[p]`; returns the end. */
 function putPadded(b: Uint8Array, p: number, v: number, width: number): number {
   let x = v;
-  for (let q = p + width; q > p; ) {
+  for (let q = p + width; q > p;) {
     const d = (x / 10) | 0;
     b[--q] = 48 + x - d * 10;
     x = d;
@@ -206,10 +206,17 @@ const ROW_FIXED_BYTES = 512;
  * history and flags are ASCII; numbers are written with integer division.
  */
 export function writeRow(o: RowBytes, r: RowFields): void {
+  o.reserve(ROW_FIXED_BYTES);
+  o.len = putNumCell(o.buf, o.len, r.id, WIDTHS[0]!);
+  writeRowBody(o, r);
+}
+
+/** The row after its id cell (what a shard sends: the merger writes the global id). */
+export function writeRowBody(o: RowBytes, r: RowFields): void {
   o.reserve(ROW_FIXED_BYTES + r.orig.length + r.resp.length + r.history.length + r.flags.length);
   const b = o.buf;
   const w = WIDTHS as readonly number[];
-  let p = putNumCell(b, o.len, r.id, w[0]!);
+  let p = o.len;
   let start = p;
   p = putGap(b, start, putEndpoint(b, p, r.orig4, r.origPort, r.orig), w[1]!);
   start = p;
@@ -293,9 +300,9 @@ export function renderEnd(c: ConnectionSummary, lang: Lang = 'en'): string {
   }
 }
 
-/** `#id STATE: meaning; how it ended` for one connection. */
-export function verdictLine(c: ConnectionSummary, lang: Lang = 'en'): string {
-  return `#${c.id} ${explain(`conn-${c.connState}`, {}, lang)}; ${renderEnd(c, lang)}${c.evicted ? ' (evicted: table full)' : ''}`;
+/** `STATE: meaning; how it ended` for one connection (its verdict line without the `#id `). */
+export function verdictText(c: ConnectionSummary, lang: Lang = 'en'): string {
+  return `${explain(`conn-${c.connState}`, {}, lang)}; ${renderEnd(c, lang)}${c.evicted ? ' (evicted: table full)' : ''}`;
 }
 
 /** Anything but a plain SF or S1 (port reuse alone is normal for a busy client). */
@@ -361,11 +368,32 @@ export class SummaryStream {
       o.str(JSON.stringify(row, jsonReplacer));
       this.added(c.id, c.connState, o, start, undefined);
     } else {
-      this.addFields(summaryFields(c), worthALook(c) ? verdictLine(c, this.lang) : undefined);
+      this.addFields(summaryFields(c), worthALook(c) ? verdictText(c, this.lang) : undefined);
     }
   }
 
-  /** One text row from its fields (text mode), with its verdict line when worth a look. */
+  /**
+   * One text row whose cells after the id are `body[start, start + len)` (from a shard, see
+   * `writeRowBody`), with its verdict text when worth a look.
+   */
+  addBody(
+    id: number,
+    state: ZeekConnState,
+    body: Uint8Array,
+    start: number,
+    len: number,
+    verdict: string | undefined,
+  ): void {
+    const o = this.target(id);
+    const rowStart = o.len;
+    o.reserve(len + 32);
+    const p = putNumCell(o.buf, o.len, id, WIDTHS[0]!);
+    o.buf.set(body.subarray(start, start + len), p);
+    o.len = p + len;
+    this.added(id, state, o, rowStart, verdict);
+  }
+
+  /** One text row from its fields (text mode), with its verdict text when worth a look. */
   addFields(r: RowFields, verdict: string | undefined): void {
     const o = this.target(r.id);
     const start = o.len;
@@ -381,7 +409,13 @@ export class SummaryStream {
   }
 
   /** Row `id` was written into `o` from `start`: count it, then emit or hold it. */
-  private added(id: number, state: ZeekConnState, o: RowBytes, start: number, verdict: string | undefined): void {
+  private added(
+    id: number,
+    state: ZeekConnState,
+    o: RowBytes,
+    start: number,
+    verdict: string | undefined,
+  ): void {
     this.tally.set(state, (this.tally.get(state) ?? 0) + 1);
     if (o === this.out) {
       this.emitted(id, verdict);
@@ -475,7 +509,7 @@ export class SummaryStream {
   private emitted(id: number, verdict: string | undefined): void {
     if (id >= this.nextId) this.nextId = id + 1;
     if (verdict !== undefined) {
-      if (this.verdicts.length < this.maxVerdictLines) this.verdicts.push(verdict);
+      if (this.verdicts.length < this.maxVerdictLines) this.verdicts.push(`#${id} ${verdict}`);
       else this.moreVerdicts++;
     }
     this.rows++;

@@ -5,6 +5,7 @@
  * capture it describes. Flags use tcpdump's letters: S F R P and `.` for ACK.
  */
 import type { Endpoint } from '../events.js';
+import { writePcap } from '../capture/writer.js';
 import { TCP_FLAG, type DecodedPacket, type TcpOption } from '../wire/packet.js';
 
 /** Parse tcpdump flag letters (`S.`, `P.`, `F.`, `R`, `.`) into the header's flag bits. */
@@ -182,4 +183,74 @@ export class Conversation {
   rst(from: Side, withAck = false): this {
     return this.raw(from, withAck ? 'R.' : 'R', this.nxt[from], withAck ? this.rcv[from] : 0);
   }
+}
+
+/** Ethernet + IPv4 + TCP bytes for a hand-made packet (options: MSS, wscale, SACK-permitted, TS). */
+function encode(p: DecodedPacket): Uint8Array {
+  const ip = p.ip!;
+  const tcp = p.tcp!;
+  const opts: number[] = [];
+  for (const o of tcp.options) {
+    if (o.kind === 'mss') opts.push(2, 4, o.mss >> 8, o.mss & 255);
+    else if (o.kind === 'wscale') opts.push(1, 3, 3, o.shift);
+    else if (o.kind === 'sackOK') opts.push(1, 1, 4, 2);
+    else if (o.kind === 'ts') opts.push(1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0);
+  }
+  while (opts.length % 4) opts.push(0);
+  const thl = 20 + opts.length;
+  const b = new Uint8Array(14 + 20 + thl + p.payloadLength);
+  const v = new DataView(b.buffer);
+  v.setUint16(12, 0x0800);
+  const o = 14;
+  b[o] = 0x45;
+  v.setUint16(o + 2, 20 + thl + p.payloadLength);
+  b[o + 8] = 64;
+  b[o + 9] = 6;
+  ip.src.split('.').forEach((x, i) => (b[o + 12 + i] = Number(x)));
+  ip.dst.split('.').forEach((x, i) => (b[o + 16 + i] = Number(x)));
+  const t = o + 20;
+  v.setUint16(t, tcp.srcPort);
+  v.setUint16(t + 2, tcp.dstPort);
+  v.setUint32(t + 4, tcp.seq);
+  v.setUint32(t + 8, tcp.ack);
+  v.setUint16(t + 12, ((thl / 4) << 12) | tcp.flags);
+  v.setUint16(t + 14, tcp.window);
+  b.set(opts, t + 20);
+  return b;
+}
+
+/** Many connections: normal closes, port reuse, resets, refused, data after FIN, open ones. */
+export function syntheticCapture(): Uint8Array {
+  const packets: DecodedPacket[] = [];
+  let t = 1_700_000_000_123_456_789n;
+  for (let i = 0; i < 400; i++) {
+    const port = 40000 + (i % 150); // ports come back: reuse with a new ISN
+    const conv = new Conversation({
+      client: { addr: `10.0.${i % 3}.1`, port },
+      server: { addr: '10.0.9.9', port: 8080 },
+      clientIsn: 1000 + i * 7919,
+      startNs: t,
+      stepNs: 7_000n + BigInt(i % 5) * 1_000_000n,
+    });
+    if (i % 11 === 0) conv.raw('c', 'S', conv.nxt.c - 1, 0).raw('s', 'R.', 0, conv.nxt.c);
+    else {
+      conv
+        .handshake()
+        .data('c', 100 + i)
+        .ack('s')
+        .data('s', 1000);
+      if (i % 7 === 0) conv.rst('c');
+      else if (i % 13 === 0) conv.fin('s').ack('c').data('c', 10).rst('s');
+      else if (i % 17 !== 0) conv.fin('c').ack('s').fin('s').ack('c');
+    }
+    packets.push(...conv.packets);
+    t = conv.tsNs + 300_000_000n;
+  }
+  return writePcap(
+    packets.map((p) => {
+      const data = encode(p);
+      return { tsNs: p.tsNs, data, origLen: data.length };
+    }),
+    { linkType: 1, snaplen: 262144 },
+  );
 }

@@ -64,8 +64,22 @@ export interface PacketAnalysis {
 export type ConnectionEnd = 'fin-both' | 'half-closed' | 'reset' | 'refused' | 'no-reply' | 'open';
 
 /** Zeek conn.log conn_state values. */
-export type ZeekConnState =
-  'S0' | 'S1' | 'SF' | 'REJ' | 'S2' | 'S3' | 'RSTO' | 'RSTR' | 'RSTOS0' | 'RSTRH' | 'SH' | 'SHR' | 'OTH';
+export const ZEEK_CONN_STATES = [
+  'S0',
+  'S1',
+  'SF',
+  'REJ',
+  'S2',
+  'S3',
+  'RSTO',
+  'RSTR',
+  'RSTOS0',
+  'RSTRH',
+  'SH',
+  'SHR',
+  'OTH',
+] as const;
+export type ZeekConnState = (typeof ZEEK_CONN_STATES)[number];
 
 export interface DirectionSummary {
   readonly packets: number;
