@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // Benchmark for issue 6: `tcpscope read FILE --summary` against `tshark -q -z conv,tcp -r FILE`
 // on the same files in the same run (wall time and peak RSS via /usr/bin/time), on
-//   1. a many-connections capture: wrk against a local nginx (temp config, free port,
-//      `Connection: close`), tcpdump -s 96 on lo for that port; ports get reused;
-//   2. a bulk capture of at least BENCH_ANALYSIS_BULK_PACKETS packets: iperf3 on lo, made here
-//      once (bench/.data/iperf3-bulk-N.pcap).
+//   1. many-connections captures: wrk against a local nginx (temp config, free port,
+//      `Connection: close`), tcpdump -s 96 on lo for that port, stopped after 10 packets per
+//      connection wanted (a full request is 10 packets); ports get reused;
+//   2. a bulk capture of at least BENCH_ANALYSIS_BULK_PACKETS packets: iperf3 on lo.
+// Next to them, floors measured in the same run: `node -e 0` (start-up), bench/decode-floor.mjs
+// (start-up, read the file, decode every frame; no analysis) and the same with packets counted
+// per 4-tuple (the issue's naive walk). When a floor alone takes more than tshark's time / 20,
+// no analysis built on it can be 20x tshark.
 // Captures are cached in bench/.data/ (gitignored). Every process started here is killed by pid.
-//   BENCH_ANALYSIS_WRK_SECONDS=8     how long wrk runs (about 5-10k connections/s here)
-//   BENCH_ANALYSIS_BULK_PACKETS=2000000  packets wanted when a bulk capture must be made
-//   BENCH_ANALYSIS_REPS=1            repetitions per tool (median reported)
+//   BENCH_ANALYSIS_CONNECTIONS=50000,200000  many-connections captures (the issue asks ~50k)
+//   BENCH_ANALYSIS_BULK_PACKETS=2000000      packets wanted when a bulk capture must be made
+//   BENCH_ANALYSIS_REPS=1                    repetitions per tool (median reported)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +23,7 @@ import { fmt, freePort, has, killAll, median, sleep, track } from './lib.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'dist', 'cli', 'main.js');
 const dataDir = join(here, '.data');
-const wrkSeconds = Number(process.env.BENCH_ANALYSIS_WRK_SECONDS ?? 8);
+const connectionCounts = (process.env.BENCH_ANALYSIS_CONNECTIONS ?? '50000,200000').split(',').map(Number);
 const bulkPackets = Number(process.env.BENCH_ANALYSIS_BULK_PACKETS ?? 2_000_000);
 const reps = Math.max(1, Number(process.env.BENCH_ANALYSIS_REPS ?? 1));
 mkdirSync(dataDir, { recursive: true });
@@ -36,8 +40,20 @@ async function stop(c, signal = 'SIGINT') {
   if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 }
 
-async function tcpdump(file, filter) {
-  const c = start('tcpdump', ['-i', 'lo', '-n', '-s', '96', '-B', '65536', '-w', file, filter]);
+async function tcpdump(file, filter, count) {
+  const c = start('tcpdump', [
+    '-i',
+    'lo',
+    '-n',
+    '-s',
+    '96',
+    '-B',
+    '65536',
+    ...(count ? ['-c', String(count)] : []),
+    '-w',
+    file,
+    filter,
+  ]);
   let err = '';
   await new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), 10000);
@@ -52,7 +68,7 @@ async function tcpdump(file, filter) {
   return c;
 }
 
-async function makeManyConnections(file) {
+async function makeManyConnections(file, connections) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tcpscope-bench-nginx-'));
   const conf = join(dir, 'nginx.conf');
@@ -67,18 +83,18 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fas
   const nginx = start('nginx', ['-c', conf, '-p', dir]);
   try {
     await sleep(500);
-    const cap = await tcpdump(file + '.tmp', `tcp port ${port}`);
+    // tcpdump stops by itself after 10 packets per connection; wrk runs until then (<= 120 s).
+    const cap = await tcpdump(file + '.tmp', `tcp port ${port}`, connections * 10);
     const wrk = start('wrk', [
       '-t2',
       '-c32',
-      `-d${wrkSeconds}s`,
+      '-d120s',
       '-H',
       'Connection: close',
       `http://127.0.0.1:${port}/`,
     ]);
-    await new Promise((r) => wrk.once('exit', r));
-    await sleep(500);
-    await stop(cap);
+    await new Promise((r) => cap.once('exit', r));
+    await stop(wrk);
     renameSync(file + '.tmp', file);
   } finally {
     await stop(nginx, 'SIGTERM');
@@ -154,6 +170,9 @@ function compare(label, file) {
   const { packets, connections, evicted } = countPackets(file);
   const ours = measure('node', [cli, 'read', file, '--summary', '--no-progress']);
   const ts = measure('tshark', ['-q', '-n', '-z', 'conv,tcp', '-r', file]);
+  const start = measure('node', ['-e', '0']);
+  const floor = measure('node', [join(here, 'decode-floor.mjs'), file]);
+  const naive = measure('node', [join(here, 'decode-floor.mjs'), file, '--flows']);
   console.log(
     `\n${label}: ${file} (${fmt(statSync(file).size / 2 ** 20)} MB, ${fmt(packets, 0)} TCP packets, ${fmt(connections, 0)} connections, ${evicted} evicted)`,
   );
@@ -165,6 +184,11 @@ function compare(label, file) {
   );
   console.log(
     `  ratio: tcpscope is ${fmt(ts.sec / ours.sec, 2)}x tshark's speed (target >= 20x), RSS ${fmt(ours.rssMb, 0)} MB (target < 300 MB)`,
+  );
+  console.log(
+    `  floors: node start-up ${fmt(start.sec, 2)} s; start-up + read + decode every frame, no analysis ${fmt(floor.sec, 2)} s` +
+      ` = ${fmt(ts.sec / floor.sec, 1)}x tshark's speed; plus packets counted per 4-tuple in a Map (no TCP state)` +
+      ` ${fmt(naive.sec, 2)} s = ${fmt(ts.sec / naive.sec, 1)}x; 20x would need ${fmt(ts.sec / 20, 3)} s in all`,
   );
 }
 
@@ -178,8 +202,12 @@ if (!existsSync(cli)) {
   console.log('analysis bench: build dist first (npx tsc -p tsconfig.build.json)');
   process.exit(1);
 }
-const many = join(dataDir, `nginx-wrk-close-${wrkSeconds}s.pcap`);
-if (!existsSync(many)) await makeManyConnections(many);
+const manyFiles = [];
+for (const n of connectionCounts) {
+  const file = join(dataDir, `nginx-wrk-close-${n}c.pcap`);
+  if (!existsSync(file)) await makeManyConnections(file, n);
+  manyFiles.push(file);
+}
 // The bulk capture must hold at least BENCH_ANALYSIS_BULK_PACKETS packets (the issue asks for 2 M).
 const bulk = join(dataDir, `iperf3-bulk-${bulkPackets}.pcap`);
 if (!existsSync(bulk)) await makeBulk(bulk);
@@ -189,6 +217,6 @@ if (bulkCount < bulkPackets) {
     `analysis bench: ${bulk} holds ${bulkCount} packets, fewer than the ${bulkPackets} wanted: remove it and run again`,
   );
 }
-compare('many connections (nginx + wrk, Connection: close)', many);
+for (const file of manyFiles) compare('many connections (nginx + wrk, Connection: close)', file);
 compare('bulk (iperf3)', bulk);
 killAll();

@@ -24,7 +24,13 @@ describe('reporters', () => {
     expect(lines[0]).toMatch(/^#\s+originator\s+responder/);
     expect(lines[1]).toMatch(/^1\s+127\.0\.0\.1:40000\s+127\.0\.0\.1:8006 .* RSTR\s+ShADafr? /);
     expect(text).toContain('#1 RSTR: the responder sent a RST; reset by 127.0.0.1:8006');
-    expect(renderSummary(result.connections, result.stats, 'zh')).toContain('RSTR：响应方发送了 RST');
+    expect(text.split('\n').at(-1)).toBe('1 connections, 9 TCP packets (0 other), evicted 0 closed + 0 open');
+    const zh = renderSummary(result.connections, result.stats, 'zh');
+    expect(zh).toContain('RSTR：响应方发送了 RST');
+    // Every sentence in Chinese, the totals too.
+    expect(zh.split('\n').at(-1)).toBe(
+      '1 个连接，9 个 TCP 包（其他包 0 个），因流表已满淘汰 0 个已关闭、0 个未关闭的连接',
+    );
   });
 
   it('writes JSON with bigints as strings', () => {

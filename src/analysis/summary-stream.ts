@@ -448,11 +448,16 @@ export class SummaryStream {
       }
       for (const line of this.verdicts) text += line + '\n';
       if (this.moreVerdicts > 0)
-        text += `... and ${this.moreVerdicts} more connections worth a look (see --json)\n`;
+        text += explain('summary-more-verdicts', { count: this.moreVerdicts }, this.lang) + '\n';
       if (this.verdicts.length > 0) text += '\n';
-      text +=
-        `${stats.connections} connections, ${stats.tcpPackets} TCP packets (${stats.skippedPackets} other), ` +
-        `evicted ${stats.evictedClosed} closed + ${stats.evictedOpen} open\n`;
+      const totals = {
+        connections: stats.connections,
+        tcpPackets: stats.tcpPackets,
+        skipped: stats.skippedPackets,
+        evictedClosed: stats.evictedClosed,
+        evictedOpen: stats.evictedOpen,
+      };
+      text += explain('summary-totals', totals, this.lang) + '\n';
       this.out.str(text);
     }
     this.flush();

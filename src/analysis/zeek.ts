@@ -186,7 +186,11 @@ export function updateZeek(
     ep.ackSeq = ep.startSeq;
     ep.lastSeq = syn ? end : s.seq;
     ep.seqInit = true;
-  } else if (syn && (ep.zeekState === 'SYN_SENT' || ep.zeekState === 'SYN_ACK_SENT') && s.seq !== ep.startSeq) {
+  } else if (
+    syn &&
+    (ep.zeekState === 'SYN_SENT' || ep.zeekState === 'SYN_ACK_SENT') &&
+    s.seq !== ep.startSeq
+  ) {
     ep.startSeq = s.seq;
     ep.ackSeq = s.seq;
     ep.lastSeq = end;
@@ -282,7 +286,8 @@ function updateStateMachine(
       break;
     case 'ESTABLISHED':
     case 'PARTIAL':
-      if (syn && ep.zeekState === 'PARTIAL' && peer.zeekState === 'INACTIVE' && !ackf) setState(ep, 'SYN_SENT');
+      if (syn && ep.zeekState === 'PARTIAL' && peer.zeekState === 'INACTIVE' && !ackf)
+        setState(ep, 'SYN_SENT');
       if (fin && !rst) {
         setState(ep, 'CLOSED');
         if (peer.zeekState === 'RESET' && peer.zeekPrevState === 'CLOSED') setState(peer, 'CLOSED');

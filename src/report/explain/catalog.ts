@@ -225,6 +225,15 @@ export const CATALOG = {
   'end-open': { en: 'still open at the end of the capture', zh: '抓包结束时仍然打开' },
   'end-refused': { en: 'refused by {closer}', zh: '被 {closer} 拒绝' },
   'end-no-reply': { en: 'no reply to the SYN', zh: 'SYN 没有得到回应' },
+  // --- the --summary table's closing lines ---------------------------------------------------
+  'summary-more-verdicts': {
+    en: '... and {count} more connections worth a look (see --json)',
+    zh: '……另有 {count} 个值得一看的连接（见 --json）',
+  },
+  'summary-totals': {
+    en: '{connections} connections, {tcpPackets} TCP packets ({skipped} other), evicted {evictedClosed} closed + {evictedOpen} open',
+    zh: '{connections} 个连接，{tcpPackets} 个 TCP 包（其他包 {skipped} 个），因流表已满淘汰 {evictedClosed} 个已关闭、{evictedOpen} 个未关闭的连接',
+  },
 } as const satisfies Record<string, CatalogEntry>;
 
 /** A key of the explanation catalog. */
