@@ -11,6 +11,7 @@
 import { jsonReplacer } from '../events.js';
 import { explain, type Lang } from '../report/explain/index.js';
 import type { AnalyzerStats, ConnectionSummary, ZeekConnState } from './types.js';
+import { putDigitsBefore } from '../util/digits.js';
 
 export interface SummaryStreamOptions {
   readonly lang?: Lang;
@@ -145,13 +146,7 @@ function putNum(b: Uint8Array, p: number, v: number): number {
     return p;
   }
   const end = p + digitCount(v);
-  let q = end;
-  let x = v;
-  do {
-    const d = (x / 10) | 0;
-    b[--q] = 48 + x - d * 10;
-    x = d;
-  } while (x > 0);
+  putDigitsBefore(b, end, v);
   return end;
 }
 

@@ -40,6 +40,7 @@ import {
   type NetstatFormatOptions,
 } from './netstat-format.js';
 import type { ProcTcpIssue, SocketRow, SocketTimer } from './types.js';
+import { putDigitsBefore } from '../util/digits.js';
 
 /** What the netstat formatter asks of an owner map (a `Map<number, number>` also fits). */
 export interface InodeOwnerLookup {
@@ -123,16 +124,6 @@ function putStr(b: Uint8Array, o: number, s: string): number {
 /** Digits of a port number. */
 function portDigits(port: number): number {
   return port < 10 ? 1 : port < 100 ? 2 : port < 1000 ? 3 : port < 10000 ? 4 : 5;
-}
-
-/** Writes `v` (0 ≤ v < 2^31) right-aligned so that its last digit is at `end - 1`. */
-function putDigitsBefore(b: Uint8Array, end: number, v: number): void {
-  let x = v;
-  do {
-    const q = (x / 10) | 0;
-    b[--end] = 48 + x - q * 10;
-    x = q;
-  } while (x > 0);
 }
 
 /** Netstat's `addr:port` at `o`, cut as addr_do_one does (the row template holds the padding). */
