@@ -70,5 +70,12 @@ describe('rows prepared at close', () => {
     );
     expect(streamed).toBe(collected);
     expect(streamed).toContain('(evicted: table full)');
+    const zh: Uint8Array[] = [];
+    const run = startSummary((b) => zh.push(b), { maxConnections: 1, lang: 'zh' });
+    for (const p of convs.flatMap((c) => c.packets)) run.analyzer.add(p);
+    run.end();
+    expect(Buffer.concat(zh).toString('utf8')).toMatch(
+      /\n#1 SF：正常建立并正常终止；正常关闭：双向都有 FIN（流表已满，被淘汰）\n/,
+    );
   });
 });

@@ -297,7 +297,8 @@ export function renderEnd(c: ConnectionSummary, lang: Lang = 'en'): string {
 
 /** `STATE: meaning; how it ended` for one connection (its verdict line without the `#id `). */
 export function verdictText(c: ConnectionSummary, lang: Lang = 'en'): string {
-  return `${explain(`conn-${c.connState}`, {}, lang)}; ${renderEnd(c, lang)}${c.evicted ? ' (evicted: table full)' : ''}`;
+  const parts = { state: explain(`conn-${c.connState}`, {}, lang), ending: renderEnd(c, lang) };
+  return explain(c.evicted ? 'summary-verdict-evicted' : 'summary-verdict', parts, lang);
 }
 
 /** Anything but a plain SF or S1 (port reuse alone is normal for a busy client). */

@@ -226,6 +226,11 @@ export const CATALOG = {
   'end-refused': { en: 'refused by {closer}', zh: '被 {closer} 拒绝' },
   'end-no-reply': { en: 'no reply to the SYN', zh: 'SYN 没有得到回应' },
   // --- the --summary table's closing lines ---------------------------------------------------
+  'summary-verdict': { en: '{state}; {ending}', zh: '{state}；{ending}' },
+  'summary-verdict-evicted': {
+    en: '{state}; {ending} (evicted: table full)',
+    zh: '{state}；{ending}（流表已满，被淘汰）',
+  },
   'summary-more-verdicts': {
     en: '... and {count} more connections worth a look (see --json)',
     zh: '……另有 {count} 个值得一看的连接（见 --json）',
