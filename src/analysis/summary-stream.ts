@@ -206,7 +206,7 @@ export function writeRow(o: RowBytes, r: RowFields): void {
   writeRowBody(o, r);
 }
 
-/** The row after its id cell (what a shard sends: the merger writes the global id). */
+/** The row after its id cell (prepared ahead of time; `SummaryStream.addBody` writes the id). */
 export function writeRowBody(o: RowBytes, r: RowFields): void {
   o.reserve(ROW_FIXED_BYTES + r.orig.length + r.resp.length + r.history.length + r.flags.length);
   const b = o.buf;
@@ -309,8 +309,8 @@ export function worthALook(c: ConnectionSummary): boolean {
 }
 
 /**
- * Writes the summary as rows arrive: `add` each connection's summary (or `addFields`, the
- * allocation-free form for text), in any order, then `end`. Output goes to `write` in chunks.
+ * Writes the summary as rows arrive: `add` each connection's summary (or, for text without
+ * allocations, `addFields` or `addBody`), in any order, then `end`. Output goes to `write` in chunks.
  * A row that arrives before an earlier id is written into one arena and held there (a map from
  * id to its place), so holding rows allocates nothing per row.
  * @example
@@ -369,8 +369,8 @@ export class SummaryStream {
   }
 
   /**
-   * One text row whose cells after the id are `body[start, start + len)` (from a shard, see
-   * `writeRowBody`), with its verdict text when worth a look.
+   * One text row whose cells after the id are `body[start, start + len)` (written earlier by
+   * `writeRowBody`, see row-prep), with its verdict text when worth a look.
    */
   addBody(
     id: number,
