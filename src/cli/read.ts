@@ -29,7 +29,9 @@ export function registerRead(program: Command): void {
   program
     .command('read')
     .argument('<file>', 'pcap or pcapng file, or - for standard input')
-    .description('print a capture file like tcpdump -n -r, optionally explained or summarised per connection')
+    .description(
+      'Print a capture file like tcpdump -n -r, optionally explained or summarised per connection.',
+    )
     .option('-n', 'numeric output (always on; accepted for tcpdump habits)')
     .option('-t', 'timestamps: -t none, -tt epoch, -ttt delta, -tttt date, -ttttt since first', increase, 0)
     .option('-v', 'verbose: the IP header line and checksum verdicts, as tcpdump -v', increase, 0)
