@@ -277,8 +277,6 @@ export class Connection implements ConnAddrs {
   evicted = false;
   /** Removed from the flow table (evicted, split off by port reuse, or finished). */
   retired = false;
-  /** Next connection in the same flow-table bucket. */
-  nextInBucket: Connection | undefined = undefined;
   /**
    * For a reporter's use (the summary's row preparer): a slot it gave this object (kept across
    * reuse), and `preparedAt`, the `lastIndex` at which it prepared something (-1: nothing).
@@ -328,7 +326,6 @@ export class Connection implements ConnAddrs {
     this.lastNs = startNs;
     this.lastIndex = firstIndex;
     this.closed = this.evicted = this.retired = false;
-    this.nextInBucket = undefined;
     this.preparedAt = -1;
     this.origEp = this.respEp = undefined;
     return this;

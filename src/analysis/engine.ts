@@ -16,6 +16,7 @@ import { FrameDecoder } from '../wire/frame.js';
 import { TCP_FLAG, type DecodedPacket } from '../wire/packet.js';
 import { TCPOPT } from '../wire/tcp-options.js';
 import { Connection, Segment, type PacketAddrs } from './connection.js';
+import { FlowTable4 } from './flow-table.js';
 import type { Transition } from './linux-state.js';
 import { buildNotes, classifyVerdicts, verdictNames, type Before } from './notes.js';
 import { summarizeConnection } from './summary.js';
@@ -72,24 +73,6 @@ function parseIpv4(s: string): number {
   return v * 256 + part;
 }
 
-/** Direction-free 31-bit hash of an IPv4 4-tuple. */
-function hash4(a: number, ap: number, b: number, bp: number): number {
-  let lo = a;
-  let hi = b;
-  let lp = ap;
-  let hp = bp;
-  if (a > b || (a === b && ap > bp)) {
-    lo = b;
-    hi = a;
-    lp = bp;
-    hp = ap;
-  }
-  let h = Math.imul(lo ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13) ^ hi, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 16) ^ ((lp << 16) | hp), 0x27d4eb2f);
-  return (h ^ (h >>> 15)) & 0x3fffffff;
-}
-
 /** The direction-free key of an IPv6 (or other textual) 4-tuple: `flowKey`'s text. */
 function textKey(a: string, ap: number, b: string, bp: number): string {
   const aFirst = a !== b ? a < b : ap < bp;
@@ -114,8 +97,8 @@ export class TcpAnalyzer {
     evictedOpen: 0,
     maxTableSize: 0,
   };
-  /** IPv4 flows: hash -> chain of connections (Connection.nextInBucket). */
-  private readonly table4 = new Map<number, Connection>();
+  /** IPv4 flows (typed arrays: see flow-table). */
+  private readonly table4 = new FlowTable4<Connection>();
   /** IPv6 flows by their text key. */
   private readonly table6 = new Map<string, Connection>();
   private tableSize = 0;
@@ -378,19 +361,14 @@ export class TcpAnalyzer {
 
   private lookup(a: PacketAddrs, sport: number, dport: number): Connection | undefined {
     if (a.v6) return this.table6.get(textKey(a.src6, sport, a.dst6, dport));
-    for (let c = this.table4.get(hash4(a.src4, sport, a.dst4, dport)); c; c = c.nextInBucket) {
-      if (direction(c, a, sport, dport) >= 0) return c;
-    }
-    return undefined;
+    return this.table4.get(a.src4, sport, a.dst4, dport);
   }
 
   private insert(conn: Connection): void {
     const x = conn.addrs;
     if (x.v6) this.table6.set(textKey(x.origAddr6, x.origPort, x.respAddr6, x.respPort), conn);
     else {
-      const h = hash4(x.origAddr4, x.origPort, x.respAddr4, x.respPort);
-      conn.nextInBucket = this.table4.get(h);
-      this.table4.set(h, conn);
+      this.table4.set(x.origAddr4, x.origPort, x.respAddr4, x.respPort, conn);
     }
     this.tableSize++;
     if (this.tableSize > this.stats.maxTableSize) this.stats.maxTableSize = this.tableSize;
@@ -408,17 +386,7 @@ export class TcpAnalyzer {
       }
       return;
     }
-    const h = hash4(x.origAddr4, x.origPort, x.respAddr4, x.respPort);
-    let prev: Connection | undefined;
-    for (let c = this.table4.get(h); c; prev = c, c = c.nextInBucket) {
-      if (c !== conn) continue;
-      if (prev) prev.nextInBucket = c.nextInBucket;
-      else if (c.nextInBucket) this.table4.set(h, c.nextInBucket);
-      else this.table4.delete(h);
-      c.nextInBucket = undefined;
-      this.tableSize--;
-      return;
-    }
+    if (this.table4.delete(x.origAddr4, x.origPort, x.respAddr4, x.respPort, conn)) this.tableSize--;
   }
 
   /** Fill the reused `before` scratch object (read synchronously by the verdicts and notes). */
