@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/fast-check-setup.ts'],
     reporters: ['default'],
     env: { TZ: 'UTC' },
   },
