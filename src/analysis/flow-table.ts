@@ -26,8 +26,6 @@ export function hash4(a: number, ap: number, b: number, bp: number): number {
 
 /** Maps an IPv4 4-tuple, in either direction, to its value (a connection). */
 export class FlowTable4<T> {
-  /** Direction of the last `get` hit: 0 = as stored (originator first), 1 = reversed. */
-  dir: 0 | 1 = 0;
   private mask: number;
   private count = 0;
   private origAddr: Int32Array;
@@ -40,19 +38,20 @@ export class FlowTable4<T> {
   constructor(capacity = 1024) {
     let n = 16;
     while (n < capacity) n *= 2;
-    this.mask = n - 1;
-    this.origAddr = new Int32Array(n);
-    this.respAddr = new Int32Array(n);
-    this.ports = new Int32Array(n);
-    this.hashes = new Int32Array(n);
-    this.values = new Array<T | undefined>(n).fill(undefined);
+    [this.mask, this.origAddr, this.respAddr, this.ports, this.hashes, this.values] = FlowTable4.slots<T>(n);
+  }
+
+  /** Empty slot arrays for `n` (a power of two) entries, and the index mask. */
+  private static slots<T>(n: number) {
+    const ints = () => new Int32Array(n);
+    return [n - 1, ints(), ints(), ints(), ints(), new Array<T | undefined>(n).fill(undefined)] as const;
   }
 
   get size(): number {
     return this.count;
   }
 
-  /** The value for a packet from `src:sport` to `dst:dport` (either direction; sets `dir`). */
+  /** The value for a packet from `src:sport` to `dst:dport`, in either direction. */
   get(src: number, sport: number, dst: number, dport: number): T | undefined {
     const s = src | 0;
     const d = dst | 0;
@@ -65,14 +64,7 @@ export class FlowTable4<T> {
       const a = this.origAddr[i];
       const b = this.respAddr[i];
       const p = this.ports[i];
-      if (a === s && b === d && p === fwd) {
-        this.dir = 0;
-        return v;
-      }
-      if (a === d && b === s && p === rev) {
-        this.dir = 1;
-        return v;
-      }
+      if ((a === s && b === d && p === fwd) || (a === d && b === s && p === rev)) return v;
     }
   }
 
@@ -118,13 +110,9 @@ export class FlowTable4<T> {
 
   private grow(): void {
     const { origAddr, respAddr, ports, hashes, values } = this;
-    const n = values.length * 2;
-    this.mask = n - 1;
-    this.origAddr = new Int32Array(n);
-    this.respAddr = new Int32Array(n);
-    this.ports = new Int32Array(n);
-    this.hashes = new Int32Array(n);
-    this.values = new Array<T | undefined>(n).fill(undefined);
+    [this.mask, this.origAddr, this.respAddr, this.ports, this.hashes, this.values] = FlowTable4.slots<T>(
+      values.length * 2,
+    );
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v !== undefined) this.place(hashes[i]!, origAddr[i]!, respAddr[i]!, ports[i]!, v);

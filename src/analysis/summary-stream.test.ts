@@ -5,18 +5,11 @@
  * already written and must be compacted), verdicts travelling with held rows, and JSON.
  */
 import { describe, expect, it } from 'vitest';
+import { TcpAnalyzer } from './engine.js';
 import { SummaryStream, type RowFields } from './summary-stream.js';
 import type { AnalyzerStats } from './types.js';
 
-const stats: AnalyzerStats = {
-  packets: 0,
-  tcpPackets: 0,
-  skippedPackets: 0,
-  connections: 0,
-  evictedClosed: 0,
-  evictedOpen: 0,
-  maxTableSize: 0,
-};
+const stats: AnalyzerStats = new TcpAnalyzer().stats;
 
 function row(id: number): RowFields {
   return {
