@@ -130,6 +130,18 @@ for (let v = 0; v < 256; v++) {
   OCTETS[v * 4] = d.length;
   for (let i = 0; i < d.length; i++) OCTETS[v * 4 + 1 + i] = d.charCodeAt(i);
 }
+/** Dotted-quad text of the IPv4 address `b[o, o + 4)` at `ob[p]` (up to 15 bytes); returns the end. */
+export function putIpv4(ob: Uint8Array, p: number, b: Uint8Array, o: number): number {
+  for (let i = 0; i < 4; i++) {
+    if (i) ob[p++] = 46;
+    const k = (b[o + i] as number) * 4;
+    const len = OCTETS[k] as number;
+    ob[p++] = OCTETS[k + 1] as number;
+    if (len > 1) ob[p++] = OCTETS[k + 2] as number;
+    if (len > 2) ob[p++] = OCTETS[k + 3] as number;
+  }
+  return p;
+}
 /** '00' … '99' as byte pairs. */
 const DIGIT_PAIRS = new Uint8Array(200);
 for (let v = 0; v < 100; v++) {
@@ -316,18 +328,7 @@ export class ByteCursor extends PrintCursor {
 
   override ip4(o: number): void {
     this.room(16);
-    const b = this.b;
-    const ob = this.ob;
-    let p = this.op;
-    for (let i = 0; i < 4; i++) {
-      if (i) ob[p++] = 46;
-      const k = (b[o + i] as number) * 4;
-      const len = OCTETS[k] as number;
-      ob[p++] = OCTETS[k + 1] as number;
-      if (len > 1) ob[p++] = OCTETS[k + 2] as number;
-      if (len > 2) ob[p++] = OCTETS[k + 3] as number;
-    }
-    this.op = p;
+    this.op = putIpv4(this.ob, this.op, this.b, o);
   }
 
   /** IPv6 text from a small cache keyed by the 16 address bytes (captures hold few addresses). */

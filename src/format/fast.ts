@@ -10,7 +10,7 @@
  * both paths with tcpdump).
  */
 import { formatTcpPayload } from './app/index.js';
-import { putU32, type ByteCursor } from './cursor.js';
+import { putIpv4, putU32, type ByteCursor } from './cursor.js';
 import { relativeSeq, tcpFlagString, type SeqTable } from './tcp.js';
 
 const TH_FIN = 0x01;
@@ -48,29 +48,10 @@ const SACK_OK = ascii('sackOK');
 const SACK = ascii('sack ');
 const TS_VAL = ascii('TS val ');
 const ECR = ascii(' ecr ');
-/** Decimal text of 0..255, 4 bytes each: length, then up to 3 digits. */
-const OCTETS = new Uint8Array(256 * 4);
-for (let v = 0; v < 256; v++) {
-  const d = String(v);
-  OCTETS[v * 4] = d.length;
-  for (let i = 0; i < d.length; i++) OCTETS[v * 4 + 1 + i] = d.charCodeAt(i);
-}
 
 function put(ob: Uint8Array, p: number, src: Uint8Array): number {
   for (let i = 0; i < src.length; i++) ob[p + i] = src[i] as number;
   return p + src.length;
-}
-
-function putIpv4(ob: Uint8Array, p: number, b: Uint8Array, o: number): number {
-  for (let i = 0; i < 4; i++) {
-    if (i) ob[p++] = 46;
-    const k = (b[o + i] as number) * 4;
-    const len = OCTETS[k] as number;
-    ob[p++] = OCTETS[k + 1] as number;
-    if (len > 1) ob[p++] = OCTETS[k + 2] as number;
-    if (len > 2) ob[p++] = OCTETS[k + 3] as number;
-  }
-  return p;
 }
 
 function be32(b: Uint8Array, o: number): number {

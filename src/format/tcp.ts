@@ -189,7 +189,11 @@ export function relativeSeq(
   let rev = false;
   if (sport > dport) rev = true;
   else if (sport === dport) rev = srcAfterDst(b, ipOffset, v6);
+  // A new conversation (or a SYN) starts the entry from this packet; else numbers are relative.
+  const eSeq = rev ? (ack - 1) >>> 0 : seq;
+  const eAck = rev ? seq : (ack - 1) >>> 0;
   let th: SeqEntry | undefined;
+  let fresh: boolean;
   if (!v6) {
     const o = ipOffset;
     const s4 =
@@ -207,41 +211,30 @@ export function relativeSeq(
     const src = rev ? d4 : s4;
     const dst = rev ? s4 : d4;
     const ports = (rev ? (dport << 16) | sport : (sport << 16) | dport) >>> 0;
-    const found = table.lookup4(src, dst, ports);
-    th = found;
-    if (found === undefined || flags & TH_SYN) {
-      const eSeq = rev ? (ack - 1) >>> 0 : seq;
-      const eAck = rev ? seq : (ack - 1) >>> 0;
-      if (found) {
-        found.seq = eSeq;
-        found.ack = eAck;
-        th = found;
+    th = table.lookup4(src, dst, ports);
+    fresh = th === undefined || (flags & TH_SYN) !== 0;
+    if (fresh) {
+      if (th) {
+        th.seq = eSeq;
+        th.ack = eAck;
       } else th = table.add4(src, dst, ports, eSeq, eAck);
-    } else if (rev) {
-      seq = (seq - found.ack) >>> 0;
-      ack = (ack - found.seq) >>> 0;
-    } else {
-      seq = (seq - found.seq) >>> 0;
-      ack = (ack - found.ack) >>> 0;
     }
   } else {
     const s = ipv6Key(b, ipOffset + 8);
     const d = ipv6Key(b, ipOffset + 24);
     const key = rev ? `${d}|${s}|${dport}|${sport}` : `${s}|${d}|${sport}|${dport}`;
-    const found = table.get6(key);
-    th = found;
-    if (found === undefined || flags & TH_SYN) {
-      th = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
+    th = table.get6(key);
+    fresh = th === undefined || (flags & TH_SYN) !== 0;
+    if (fresh) {
+      th = { seq: eSeq, ack: eAck };
       table.set6(key, th);
-    } else if (rev) {
-      seq = (seq - found.ack) >>> 0;
-      ack = (ack - found.seq) >>> 0;
-    } else {
-      seq = (seq - found.seq) >>> 0;
-      ack = (ack - found.ack) >>> 0;
     }
   }
   if (!th) throw new Error('unreachable: sequence table entry');
+  if (!fresh) {
+    seq = (seq - (rev ? th.ack : th.seq)) >>> 0;
+    ack = (ack - (rev ? th.seq : th.ack)) >>> 0;
+  }
   const r = relSeq;
   r.seq = seq;
   r.ack = ack;
