@@ -52,11 +52,6 @@ export function readProcBytes(path: string, early?: HeadCallback): Buffer {
   }
 }
 
-/** Reads a /proc file whole, as text. */
-export function readProcText(path: string): string {
-  return readProcBytes(path).toString('latin1');
-}
-
 /**
  * Whether /proc/net/tcp6 can list anything, by the kernel's own counters: with no IPv6 TCP socket
  * hashed (`TCP6: inuse 0` in net/sockstat6: listeners and connections of every state count) and
